@@ -132,3 +132,37 @@ def conform(frame: pl.DataFrame | pl.LazyFrame, schema: pl.Schema) -> pl.LazyFra
             for name, dtype in schema.items()
         ]
     )
+
+
+# Indicators the engine sweeps for (harvested or loaded from IOC files).
+IOC = pl.Schema(
+    {
+        "id": pl.String,  # stable id, e.g. "ip_port:10.1.1.20:8443"
+        "kind": pl.String,  # ip|cidr|ip_port|port_on_host
+        "value": pl.String,  # canonical text: "10.1.1.20", "10.0.0.0/8", "10.1.1.20:8443", "WS01:9999"
+        "role": pl.String,  # e.g. portproxy_connect, portproxy_listen, ioc_file
+        "source": pl.String,  # where it came from (file path, "harvest")
+        "ip": pl.String,  # for ip and ip_port
+        "cidr": pl.String,  # for cidr
+        "port": pl.Int32,  # for ip_port and port_on_host
+        "host": pl.String,  # for port_on_host
+    }
+)
+
+# Harvested port proxies, one row per (host, family, listen address, listen port) active period.
+PORTPROXY = pl.Schema(
+    {
+        "proxy_id": pl.String,
+        "host": pl.String,
+        "host_ips": pl.List(pl.String),
+        "family": pl.String,
+        "listen_address": pl.String,
+        "listen_port": pl.Int32,
+        "connect_address": pl.String,
+        "connect_port": pl.Int32,
+        "first_seen": TS,
+        "removed_at": TS,
+        "capture_only": pl.Boolean,  # known only from a snapshot (show/reg query/.reg)
+        "risk": pl.String,
+    }
+)
