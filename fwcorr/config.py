@@ -59,6 +59,7 @@ class SiteConfig:
     portproxy_allowlist: list[dict[str, Any]] = field(default_factory=list)
     change_windows: list[ChangeWindow] = field(default_factory=list)
     trace: TraceConfig = field(default_factory=TraceConfig)
+    asset_sources: dict[tuple[str, str], str] = field(default_factory=dict)  # (host, ip) -> origin
 
     def device_zone(self, device: str | None) -> str | None:
         dev = self.devices.get(device or "")
@@ -247,5 +248,6 @@ def _load_assets(cfg: SiteConfig, csv_path: Path, path: str) -> None:
                 entry = cfg.find_host(host) or cfg.hosts.setdefault(host, HostConfig(host))
                 if ip not in entry.ips:
                     entry.ips.append(ip)
+                    cfg.asset_sources[(entry.name, ip)] = f"assets_csv {csv_path}:{n}"
     except OSError as exc:
         raise ConfigError(f"cannot read assets_csv: {exc.strerror or exc}", str(csv_path)) from exc
