@@ -288,10 +288,14 @@ def _segment(seg: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]
         return _invoke_command(rest, remote, level)
     if image == "winrs":
         return _winrs(rest, remote, level)
-    # any other command: look inside brace groups (foreach/if blocks, script blocks)
+    # any other command: look inside brace groups (foreach/if blocks, script blocks) and quoted
+    # arguments holding a netsh command (a CSV/JSON field, Start-Process -ArgumentList)
     out: list[NetshCommand] = []
     j = 0
     while j < len(seg):
+        tok = seg[j]
+        if tok.kind == "word" and tok.quoted and " " in tok.text and "netsh" in tok.text.lower():
+            out.extend(_parse_text(tok.text, remote, level))
         if seg[j].kind == "lbrace":
             close = _match_brace(seg, j)
             out.extend(_parse_tokens(seg[j + 1 : close], remote, level + 1))

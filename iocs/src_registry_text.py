@@ -35,9 +35,12 @@ def sniff_regfile(source: Source) -> bool:
 def sniff_regquery(source: Source) -> bool:
     if source.is_binary:
         return False
-    for line in source.head_lines(50):
-        if _Q_KEY.match(line.strip()) and registry.parse_key(line.strip()) is not None:
-            return True
+    lines = [x for x in source.head_lines(50) if x.strip()]
+    for i, line in enumerate(lines[:-1]):
+        if _Q_KEY.match(line) and registry.parse_key(line) is not None:
+            nxt = lines[i + 1]
+            if _Q_VALUE.match(nxt) or _Q_KEY.match(nxt):
+                return True
     return False
 
 

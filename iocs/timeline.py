@@ -1,0 +1,444 @@
+"""Port-proxy timeline: from PORTPROXY_EVENT rows to the proxies each host had and when.
+
+Per (host, family, listen address, listen port) the operations are ordered by time, then record
+id (Sysmon writes SetValue and DeleteValue in the same millisecond). add/set create or modify,
+delete ends, reset ends every proxy of the host (or of one family when a family key vanished),
+and snapshots (show, dump, reg query, .reg, Velociraptor) prove presence. The same operation
+seen several ways (cmd.exe wrapper, netsh.exe child, registry write) is merged into one
+operation carrying all its evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import netaddr
+import polars as pl
+
+from fwcorr.config import SiteConfig
+from fwcorr.schema import PORTPROXY, PORTPROXY_EVENT, conform
+
+WRAPPER_WINDOW = timedelta(seconds=10)  # cmd.exe /c netsh ... and its netsh.exe child
+REGISTRY_WINDOW = timedelta(seconds=60)  # a netsh process and the registry write it caused
+CREATE = {"add", "set"}
+_SERVICE_USERS = ("system", "local service", "network service", "localsystem")
+_WSL = netaddr.IPNetwork("172.16.0.0/12")
+_WILDCARD = {"*", "0.0.0.0", "::"}
+
+
+@dataclass
+class Harvest:
+    """What the harvest found: contract records, the engine table, and invalid attempts."""
+
+    portproxies: list[dict[str, Any]]
+    table: pl.DataFrame  # fwcorr.schema.PORTPROXY
+    attempts: list[dict[str, Any]]
+    events: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PORTPROXY_EVENT))
+
+
+@dataclass
+class _Op:
+    ts: datetime | None
+    op: str
+    key: tuple[str | None, str | None, int | None]  # family, listen address, listen port
+    connect: tuple[str | None, int | None]
+    user: str | None
+    kind: str
+    process: str | None
+    remote_via: str | None
+    logged_by: str | None
+    record_id: int | None
+    order: tuple[Any, ...]
+    evidence: list[dict[str, Any]]
+    merged: bool = False
+
+
+@dataclass
+class _Period:
+    host: str
+    key: tuple[str | None, str | None, int | None]
+    connect: tuple[str | None, int | None]
+    first_seen: datetime | None
+    removed_at: datetime | None = None
+    closed: bool = False
+    ops: list[_Op] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+def iso(ts: datetime | None) -> str | None:
+    """ISO-8601 UTC with Z (microseconds only when present)."""
+    if ts is None:
+        return None
+    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
+    if ts.microsecond:
+        text += f".{ts.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def _evidence(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": row["evidence_kind"],
+        "path": row["src_file"],
+        "line": row["src_line"],
+        "raw": row["raw"],
+    }
+
+
+def _host_key(host: str | None) -> str:
+    if not host:
+        return ""
+    h = host.strip().lower()
+    try:
+        netaddr.IPAddress(h)
+        return h
+    except (netaddr.AddrFormatError, ValueError):
+        return h.split(".", 1)[0]
+
+
+def _image(path: str | None) -> str:
+    return (path or "").replace("/", "\\").rsplit("\\", 1)[-1].lower()
+
+
+def build(events: pl.DataFrame, config: SiteConfig | None = None) -> Harvest:
+    """The port-proxy timeline of every host in `events` (a PORTPROXY_EVENT frame)."""
+    config = config or SiteConfig()
+    ev = conform(events, PORTPROXY_EVENT).collect()
+    attempts = [_attempt(r) for r in ev.filter(~pl.col("valid").fill_null(False)).to_dicts()]
+    valid = ev.filter(pl.col("valid").fill_null(False)).to_dicts()
+    names: dict[str, dict[str, int]] = {}
+    by_host: dict[str, list[_Op]] = {}
+    for row in valid:
+        hk = _host_key(row["host"])
+        cfg = config.find_host(row["host"])
+        display = cfg.name if cfg is not None else (row["host"] or "")
+        names.setdefault(hk, {}).setdefault(display, 0)
+        names[hk][display] += 1
+        by_host.setdefault(hk, []).append(_to_op(row))
+    periods: list[_Period] = []
+    for hk, ops in by_host.items():
+        display = max(names[hk].items(), key=lambda kv: (kv[1], kv[0]))[0]
+        ops = _merge_duplicates(ops)
+        periods.extend(_replay(display, ops))
+    records = [_record(p, config) for p in periods]
+    records.sort(
+        key=lambda r: (
+            r["host"].lower(),
+            r["first_seen"] is None,
+            r["first_seen"] or "",
+            r["listen_port"] or 0,
+        )
+    )
+    table = _table(records)
+    for r in records:
+        r.pop("_first_dt")
+        r.pop("_removed_dt")
+    return Harvest(records, table, attempts, ev)
+
+
+def _to_op(row: dict[str, Any]) -> _Op:
+    ts = row["ts"]
+    return _Op(
+        ts=ts,
+        op=row["op"],
+        key=(row["family"], row["listen_address"], row["listen_port"]),
+        connect=(row["connect_address"], row["connect_port"]),
+        user=row["user"],
+        kind=row["evidence_kind"],
+        process=row["process"],
+        remote_via=row["remote_via"],
+        logged_by=row["logged_by"],
+        record_id=row["record_id"],
+        order=(
+            ts is None,
+            ts or datetime.min,
+            row["src_file"] or "",
+            row["record_id"] if row["record_id"] is not None else -1,
+            row["src_line"] or 0,
+        ),
+        evidence=[_evidence(row)],
+    )
+
+
+def _same_effect(a: _Op, b: _Op) -> bool:
+    if a.key != b.key:
+        return False
+    if a.op in CREATE or a.op == "present":
+        return b.op in CREATE and (a.connect == b.connect)
+    return a.op == b.op
+
+
+def _absorb(into: _Op, other: _Op, prefer_verb: bool) -> None:
+    into.evidence.extend(other.evidence)
+    if prefer_verb and other.op in CREATE and into.op in CREATE:
+        into.op = other.op
+    into.user = into.user or other.user
+    into.remote_via = into.remote_via or other.remote_via
+    other.merged = True
+
+
+def _nearest(op: _Op, cands: list[_Op], window: timedelta) -> _Op | None:
+    best: _Op | None = None
+    best_dt: timedelta | None = None
+    for c in cands:
+        if c.merged or c is op or c.ts is None or op.ts is None or not _same_effect(op, c):
+            continue
+        dt = abs(c.ts - op.ts)
+        if dt <= window and (best_dt is None or dt < best_dt):
+            best, best_dt = c, dt
+    return best
+
+
+def _merge_duplicates(ops: list[_Op]) -> list[_Op]:
+    """One operation per action: cmd.exe wrapper -> netsh.exe child -> registry write."""
+    ops = sorted(ops, key=lambda o: o.order)
+    procs = [o for o in ops if o.kind == "process" and o.op != "reset"]
+    direct = [o for o in procs if _image(o.process) in ("netsh.exe", "netsh")]
+    wrappers = [o for o in procs if o not in direct]
+    for w in wrappers:
+        target = _nearest(w, [d for d in direct if d.logged_by == w.logged_by], WRAPPER_WINDOW)
+        if target is not None:
+            _absorb(target, w, prefer_verb=False)
+    regs = [
+        o for o in ops if o.kind == "registry" and o.ts is not None and o.op in ("set", "delete")
+    ]
+    for p in procs:
+        if p.merged:
+            continue
+        target = _nearest(p, regs, REGISTRY_WINDOW)
+        if target is not None:
+            _absorb(target, p, prefer_verb=True)
+    return [o for o in ops if not o.merged]
+
+
+def _replay(host: str, ops: list[_Op]) -> list[_Period]:
+    active: dict[tuple[Any, ...], _Period] = {}
+    history: dict[tuple[Any, ...], list[_Period]] = {}
+    pending: dict[tuple[Any, ...], list[_Op]] = {}
+    out: list[_Period] = []
+
+    def open_period(op: _Op, ts: datetime | None) -> _Period:
+        p = _Period(host, op.key, op.connect, ts)
+        p.ops.extend(pending.pop(op.key, []))
+        active[op.key] = p
+        history.setdefault(op.key, []).append(p)
+        out.append(p)
+        return p
+
+    def close(p: _Period, ts: datetime | None) -> None:
+        p.removed_at, p.closed = ts, True
+        active.pop(p.key, None)
+
+    for op in ops:
+        if op.op == "reset":
+            for p in list(active.values()):
+                if op.key[0] is None or p.key[0] == op.key[0]:
+                    p.ops.append(op)
+                    close(p, op.ts)
+            continue
+        cur = active.get(op.key)
+        last = history.get(op.key, [None])[-1]
+        if op.op in CREATE:
+            if cur is not None and cur.connect == op.connect:
+                cur.ops.append(op)
+            elif op.ts is None and last is not None and last.connect == op.connect:
+                last.ops.append(op)  # an undated command matching a known proxy
+            else:
+                if cur is not None:
+                    close(cur, op.ts)
+                open_period(op, op.ts).ops.append(op)
+        elif op.op == "delete":
+            if cur is not None:
+                cur.ops.append(op)
+                close(cur, op.ts)
+            elif last is not None:
+                last.ops.append(op)
+            else:
+                pending.setdefault(op.key, []).append(op)
+        elif op.op == "present":
+            if cur is not None and cur.connect == op.connect:
+                cur.evidence.extend(op.evidence)
+            elif cur is None and last is not None and last.connect == op.connect and op.ts is None:
+                last.evidence.extend(op.evidence)
+            else:
+                if cur is not None:
+                    close(cur, op.ts)
+                open_period(op, op.ts).evidence.extend(op.evidence)
+    return out
+
+
+def _attempt(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ts": iso(row["ts"]),
+        "host": row["host"],
+        "logged_by": row["logged_by"],
+        "user": row["user"],
+        "op": row["op"],
+        "family": row["family"],
+        "listen_address": row["listen_address"],
+        "listen_port": row["listen_port"],
+        "connect_address": row["connect_address"],
+        "connect_port": row["connect_port"],
+        "remote_via": row["remote_via"],
+        "reason": row["invalid_reason"],
+        "evidence": _evidence(row),
+    }
+
+
+def _ip(text: str | None) -> netaddr.IPAddress | None:
+    if not text:
+        return None
+    try:
+        return netaddr.IPAddress(text)
+    except (netaddr.AddrFormatError, ValueError):
+        return None
+
+
+def host_ips(host: str, listen_address: str | None, config: SiteConfig) -> list[str]:
+    """IPs known for a host: config hosts/assets, the host name itself if it is an IP, and a
+    specific (non-wildcard, non-loopback) listen address."""
+    ips: list[str] = []
+    cfg = config.find_host(host)
+    if cfg is not None:
+        ips.extend(cfg.ips)
+    for cand in (host, listen_address):
+        ip = _ip(cand)
+        if ip is not None and not ip.is_loopback() and str(ip) not in ("0.0.0.0", "::"):
+            ips.append(str(ip))
+    return list(dict.fromkeys(ips))
+
+
+def _service_user(user: str | None) -> bool:
+    if not user:
+        return False
+    low = user.lower().rsplit("\\", 1)[-1]
+    return low in _SERVICE_USERS or low.endswith("$")
+
+
+def assess(p: _Period, ips: list[str], config: SiteConfig) -> tuple[str, list[str]]:
+    """Risk of a proxy and the reasons (every level has its reasons)."""
+    _family, la, lp = p.key
+    ca, cp = p.connect
+    internal = [netaddr.IPNetwork(n) for n in config.internal_networks]
+    high: list[str] = []
+    low: list[str] = []
+    medium: list[str] = []
+    lip, cip = _ip(la), _ip(ca)
+    exposed = la in _WILDCARD or (lip is not None and not lip.is_loopback())
+    loop_listen = (lip is not None and lip.is_loopback()) or (la or "").lower() == "localhost"
+    loop_target = (cip is not None and cip.is_loopback()) or (ca or "").lower() == "localhost"
+    target_internal = cip is not None and any(cip in n for n in internal) and str(cip) not in ips
+    users = [o.user for o in p.ops if o.user]
+    interactive = bool(users) and not any(_service_user(u) for u in users)
+    wsl = cip is not None and cip in _WSL and lp == cp
+    for entry in config.portproxy_allowlist:
+        if (
+            _host_key(str(entry.get("host"))) == _host_key(p.host)
+            and int(entry.get("listen_port", -1)) == lp
+            and entry.get("connect_address") in (None, ca)
+            and entry.get("connect_port") in (None, cp)
+        ):
+            return "low", ["allowlisted in the site config"]
+    vias = sorted({o.remote_via for o in p.ops if o.remote_via})
+    if vias:
+        high.append(f"created via remote execution ({', '.join(vias)})")
+    svc = sorted({u for u in users if _service_user(u)})
+    if svc:
+        high.append(f"created by a service/machine account ({', '.join(svc)})")
+    where = "all addresses" if la in _WILDCARD else la
+    if exposed and wsl and interactive:
+        low.append(
+            f"WSL/Hyper-V vEthernet-style target {ca} (172.16.0.0/12) on the same port, "
+            "created by an interactive user"
+        )
+    elif exposed and target_internal:
+        high.append(
+            f"listens on {where} (reachable beyond the host) and relays to internal host {ca}"
+        )
+    elif exposed and cip is not None and not loop_target and not any(cip in n for n in internal):
+        high.append(f"listens on {where} and relays to external address {ca}")
+    if loop_target:
+        low.append(f"relays to loopback {ca}")
+    if loop_listen and not loop_target:
+        medium.append(f"listens on loopback only; relays to {ca}:{cp}")
+    if cip is None and not loop_target and ca:
+        medium.append(f"relays to host name {ca} (resolved when a connection arrives)")
+    if exposed and not high and not low and not medium:
+        medium.append(f"listens on {where}; relays to {ca}:{cp}")
+    if high:
+        return "high", high + low + medium
+    if low and not medium:
+        return "low", low
+    if low and medium:
+        return "medium", medium + low
+    return "medium", medium or [f"relays {la}:{lp} to {ca}:{cp}"]
+
+
+def _record(p: _Period, config: SiteConfig) -> dict[str, Any]:
+    family, la, lp = p.key
+    ca, cp = p.connect
+    ips = host_ips(p.host, la, config)
+    risk, reasons = assess(p, ips, config)
+    evidence: list[dict[str, Any]] = []
+    for o in p.ops:
+        evidence.extend(o.evidence)
+    evidence.extend(p.evidence)
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for e in evidence:
+        k = (e["kind"], e["path"], e["line"], e["raw"])
+        if k not in seen:
+            seen.add(k)
+            unique.append(e)
+    unique.sort(key=lambda e: (e["path"] or "", e["line"] or 0, e["kind"]))
+    ident = "|".join(str(x) for x in (p.host.lower(), family, la, lp, ca, cp, iso(p.first_seen)))
+    creates = [o for o in p.ops if o.op in CREATE]
+    return {
+        "proxy_id": "pp-" + hashlib.sha1(ident.encode()).hexdigest()[:12],
+        "host": p.host,
+        "host_ips": ips,
+        "family": family,
+        "listen_address": la,
+        "listen_port": lp,
+        "connect_address": ca,
+        "connect_port": cp,
+        "first_seen": iso(p.first_seen),
+        "removed_at": iso(p.removed_at),
+        "capture_only": not creates,
+        "operations": [{"ts": iso(o.ts), "op": o.op, "user": o.user} for o in p.ops],
+        "evidence": unique,
+        "risk": risk,
+        "risk_reasons": reasons,
+        "remote_via": sorted({o.remote_via for o in p.ops if o.remote_via}) or None,
+        "_first_dt": p.first_seen,
+        "_removed_dt": p.removed_at,
+    }
+
+
+def _table(records: list[dict[str, Any]]) -> pl.DataFrame:
+    if not records:
+        return pl.DataFrame(schema=PORTPROXY)
+    frame = pl.DataFrame(
+        {
+            "proxy_id": [r["proxy_id"] for r in records],
+            "host": [r["host"] for r in records],
+            "host_ips": [r["host_ips"] for r in records],
+            "family": [r["family"] for r in records],
+            "listen_address": [r["listen_address"] for r in records],
+            "listen_port": [r["listen_port"] for r in records],
+            "connect_address": [r["connect_address"] for r in records],
+            "connect_port": [r["connect_port"] for r in records],
+            "first_seen": [r["_first_dt"] for r in records],
+            "removed_at": [r["_removed_dt"] for r in records],
+            "capture_only": [r["capture_only"] for r in records],
+            "risk": [r["risk"] for r in records],
+        },
+        schema_overrides={
+            "host_ips": pl.List(pl.String),
+            "first_seen": pl.Datetime("us", "UTC"),
+            "removed_at": pl.Datetime("us", "UTC"),
+        },
+    )
+    return conform(frame, PORTPROXY).collect()
