@@ -161,3 +161,9 @@ def set_exit_code(code: int) -> None:
     """Commands that report findings set the process exit code (0 or 1)."""
     global _exit_code
     _exit_code = code
+
+
+from fwcorr.cli_harvest import harvest_cmd, iocs_group  # noqa: E402
+
+cli.add_command(harvest_cmd)
+cli.add_command(iocs_group)
