@@ -1,0 +1,138 @@
+"""Column-wise key=value extraction, framing and time conversion for FortiGate log lines.
+
+Every function here works on whole polars columns: one anchored regex per key over all lines,
+never a Python loop per line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import polars as pl
+
+from fwcorr.schema import TS
+
+# A value: "quoted" (backslash escapes allowed), a quote cut off at end of line, or bare text.
+# Bare values end at whitespace or a comma (CSV-format syslog) or a closing brace (JSON).
+VALUE = r'("(?:[^"\\]|\\.)*"|"[^"]*$|[^\s,"}]*)'
+_SEP = r"(?:^|[\s,>{|])"
+
+# Relay / syslog framing in front of the key=value body; group 1 is the sender host.
+HEADER = (
+    r"^(?:<\d{1,3}>)?(?:"
+    r"1 \S+ (\S+) \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?"  # RFC 5424
+    r"|[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d (\S+) "  # BSD header added by a relay
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* (\S+) "  # RFC 3339 time + host added by a relay
+    r")"
+)
+
+IPV4 = r"^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+_TZ = r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$"
+
+
+def key_pattern(key: str) -> str:
+    """Regex whose group 1 is the first value of `key` (key must start a token)."""
+    return _SEP + re.escape(key) + "=" + VALUE
+
+
+def raw_value(key: str, col: str = "text") -> pl.Expr:
+    """First value of `key` in each line, quotes kept."""
+    return pl.col(col).str.extract(key_pattern(key), 1)
+
+
+def clean(expr: pl.Expr) -> pl.Expr:
+    """Strip quotes; empty and `N/A` become null."""
+    v = expr.str.strip_chars('"')
+    return pl.when(v.is_in(["", "N/A"])).then(None).otherwise(v)
+
+
+def values(keys: tuple[str, ...] | list[str], col: str = "text") -> list[pl.Expr]:
+    """Cleaned first values of `keys`, one column per key."""
+    return [clean(raw_value(k, col)).alias(k) for k in keys]
+
+
+def header_host(col: str = "text") -> pl.Expr:
+    """Host name written by a relay / RFC 5424 header in front of the body, if any."""
+    groups = [pl.col(col).str.extract(HEADER, i) for i in (1, 2, 3)]
+    host = pl.coalesce(groups)
+    return pl.when(host == "-").then(None).otherwise(host)
+
+
+def json_to_kv(col: str = "text") -> pl.Expr:
+    """Rewrite FortiGate JSON log lines ("key":value) into key=value form for the same extractors."""
+    return pl.col(col).str.replace_all(r'"([A-Za-z0-9_\-]+)"\s*:\s*', " ${1}=")
+
+
+def epoch_us(expr: pl.Expr) -> pl.Expr:
+    """Epoch text in s, ms, us or ns (decided by digit count) -> Int64 microseconds."""
+    digits = expr.str.len_chars()
+    num = expr.str.to_integer(strict=False)
+    return (
+        pl.when(~expr.str.contains(r"^\d{1,19}$"))
+        .then(None)
+        .when(digits <= 10)
+        .then(num * 1_000_000)
+        .when(digits <= 13)
+        .then(num * 1_000)
+        .when(digits <= 16)
+        .then(num)
+        .otherwise(num // 1_000)
+    )
+
+
+def from_epoch(expr: pl.Expr) -> pl.Expr:
+    """Datetime(us, UTC) from epoch text of any FortiGate precision."""
+    return pl.from_epoch(epoch_us(expr), time_unit="us").dt.replace_time_zone("UTC")
+
+
+def local_time(date: pl.Expr, time: pl.Expr) -> pl.Expr:
+    """Naive datetime from FortiGate `date` (YYYY-MM-DD or YYYY/MM/DD) and `time` (HH:MM:SS)."""
+    text = date.str.replace_all("/", "-", literal=True) + " " + time
+    return text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+
+
+def tz_offset_minutes(tz: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC from tz="-0700" / "+0800" / "UTC+2:00"; null when not an offset."""
+    sign = tz.str.extract(_TZ, 1)
+    hours = tz.str.extract(_TZ, 2).cast(pl.Int64, strict=False)
+    minutes = tz.str.extract(_TZ, 3).cast(pl.Int64, strict=False).fill_null(0)
+    total = hours * 60 + minutes
+    valid = (hours <= 14) & (minutes <= 59)
+    return pl.when(valid).then(pl.when(sign == "-").then(-total).otherwise(total)).otherwise(None)
+
+
+def local_with_offset(local: pl.Expr, offset_min: pl.Expr) -> pl.Expr:
+    """UTC datetime from a naive local time and its offset in minutes."""
+    return (local - pl.duration(minutes=offset_min)).dt.replace_time_zone("UTC").cast(TS)
+
+
+def canonical_ip(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(canonical text, valid) for an IP column: IPv6 compressed lower-case, mapped IPv4 as IPv4.
+
+    IPv4 is checked with one regex over the column; IPv6 goes through `ipaddress` once per
+    distinct value (few per file), never once per line.
+    """
+    text = series.cast(pl.String)
+    is_v4 = text.str.contains(IPV4)
+    v6_values = text.filter(text.str.contains(":", literal=True)).unique().drop_nulls().to_list()
+    mapping: dict[str, str | None] = {}
+    for value in v6_values:
+        try:
+            addr = ipaddress.IPv6Address(value.split("%", 1)[0])
+        except ValueError:
+            mapping[value] = None
+            continue
+        mapped = addr.ipv4_mapped
+        mapping[value] = str(mapped) if mapped is not None else addr.compressed
+    if mapping:
+        v6 = text.replace_strict(
+            list(mapping), list(mapping.values()), default=None, return_dtype=pl.String
+        )
+    else:
+        v6 = pl.Series(text.name, [None] * text.len(), dtype=pl.String)
+    out = pl.select(
+        pl.when(is_v4).then(text).otherwise(v6).alias(text.name),
+    ).to_series()
+    valid = text.is_null() | out.is_not_null()
+    return out, valid
