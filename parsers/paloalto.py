@@ -1,18 +1,168 @@
-"""paloalto parser (placeholder until implemented)."""
+"""Palo Alto PAN-OS logs (syslog CSV in any framing, Web UI CSV export) -> CONNECTION/RULE_CHANGE.
+
+Framing: BSD syslog (with/without PRI, with/without host), RFC 5424, a relay's RFC 3339 prefix
+and host, or bare CSV. The record starts at the FUTURE_USE `1,`; the header before it gives a
+fallback host and, for RFC 5424, the device's UTC offset. Fields are mapped by position
+(paloalto_layout); see docs/formats/paloalto.md for versions and settings.
+"""
 
 from __future__ import annotations
 
+import re
+
+import polars as pl
+
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
+from parsers import paloalto_export
+from parsers.paloalto_common import NAME, Pending, finish
+from parsers.paloalto_config import layout_columns
+from parsers.paloalto_layout import CONFIG, CONFIG_INLINE_SHIFT, THREAT, TRAFFIC
+from parsers.paloalto_split import Split, fetch_lines, realign, split_source, split_text
+from parsers.paloalto_time import parse_headers
 
-NAME = "paloalto"
+__all__ = ["NAME", "parse", "sniff"]
+
+_SNIFF = re.compile(
+    r"(?:^|\s)1,[^,]*,[^,]*,(?:TRAFFIC|THREAT|CONFIG|SYSTEM|HIPMATCH|HIP-MATCH|USERID|"
+    r"GLOBALPROTECT|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|CORRELATION|GTP|SCTP|START),"
+)
+_TYPE_RE = r"^[A-Z][A-Z0-9_-]{1,31}$"
+_START_RE = r"(?:^|\s)1$"
+# Lines syslog daemons write between forwarded messages: recognised, not records.
+_NOISE = re.compile(
+    r"last message repeated \d+ times|-- MARK --|message repeated \d+ times|rsyslogd: "
+)
 
 
 def sniff(source: Source) -> bool:
-    """Whether this parser claims the file."""
-    return False
+    """PAN-OS syslog CSV records or a Web UI export header in the first lines."""
+    if source.is_binary:
+        return False
+    lines = source.head_lines(40)
+    if any(paloalto_export.is_export_header(ln) for ln in lines[:3]):
+        return True
+    return any(_SNIFF.search(ln) for ln in lines)
+
+
+def _named(frame: pl.DataFrame, positions: dict[str, int]) -> pl.DataFrame:
+    keep = [c for c in ("line", "hdr_host", "hdr_offset") if c in frame.columns]
+    return frame.select(
+        *keep,
+        *[
+            (pl.col(f"f{p}") if f"f{p}" in frame.columns else pl.lit(None, pl.String)).alias(k)
+            for k, p in positions.items()
+        ],
+    )
+
+
+def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
+    """Rows that are PAN-OS records (realigning odd headers); the rest settled in `pending`."""
+    fields = split.fields
+    ok = pl.col("f0").str.contains(_START_RE).fill_null(False) & pl.col("f3").str.contains(
+        _TYPE_RE
+    ).fill_null(False)
+    fields = fields.with_columns(__ok=ok)
+    odd = fields.filter(~pl.col("__ok"))
+    fields = fields.filter(pl.col("__ok")).drop("__ok") if odd.height else fields.drop("__ok")
+    if odd.height:
+        texts = fetch_lines(source, odd.get_column("line").to_list(), split)
+        fixed = realign(texts).filter(pl.col("f3").str.contains(_TYPE_RE).fill_null(False))
+        fields = pl.concat([fields, fixed]).sort("line")
+        done = set(fixed.get_column("line").to_list())
+        for num, text in sorted(texts.items()):
+            if num in done:
+                continue
+            if _NOISE.search(text):
+                pending.non_records += 1
+            else:
+                pending.rejects.append((num, "not a PAN-OS record"))
+                pending.excerpts[num] = text
+    for num, reason, text in split.rejects:
+        pending.rejects.append((num, reason))
+        pending.excerpts[num] = text
+    return fields
+
+
+def _headers(fields: pl.DataFrame) -> pl.DataFrame:
+    """Attach hdr_host / hdr_offset parsed from the syslog header before the record."""
+    header = pl.col("f0").str.strip_suffix("1").alias("header")
+    fields = fields.with_columns(header)
+    table = parse_headers(fields.get_column("header"))
+    if table.select(pl.col("hdr_host").n_unique(), pl.col("hdr_offset").n_unique()).row(0) == (
+        1,
+        1,
+    ):
+        host, off = table.row(0, named=True)["hdr_host"], table.row(0, named=True)["hdr_offset"]
+        return fields.with_columns(
+            pl.lit(host, pl.String).alias("hdr_host"), pl.lit(off, pl.Int32).alias("hdr_offset")
+        )
+    return fields.join(
+        table.select("header", "hdr_host", "hdr_offset"), on="header", how="left"
+    ).sort("line")
+
+
+def _truncated_last(split: Split, source: Source, fields: pl.DataFrame, pending: Pending) -> pl.DataFrame:
+    """Reject the last line when it has no newline and fewer fields than its neighbours."""
+    if split.ends_with_newline or split.units == 0 or fields.height == 0:
+        return fields
+    last = split.units
+    if fields.get_column("line").tail(1).item() != last:
+        return fields
+    texts = fetch_lines(source, list(range(max(1, last - 5), last + 1)), split)
+    counts = {}
+    for num, text in texts.items():
+        try:
+            counts[num] = len(split_text(text))
+        except Exception:  # noqa: BLE001 - any split failure just means "not comparable"
+            continue
+    last_type = fields.get_column("f3").tail(1).item()
+    types = dict(fields.filter(pl.col("line") >= last - 5).select("line", "f3").iter_rows())
+    peers = [c for n, c in counts.items() if n != last and types.get(n) == last_type]
+    if last in counts and peers and counts[last] < max(peers):
+        pending.rejects.append(
+            (last, f"truncated last line ({counts[last]} of {max(peers)} fields, no newline at end of file)")
+        )
+        pending.excerpts[last] = texts[last]
+        return fields.filter(pl.col("line") != last)
+    return fields
 
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
-    """Parse one file into normalized tables."""
-    return ParseResult(format=NAME)
+    """Parse one PAN-OS log file."""
+    if source.size == 0:
+        return ParseResult(format=NAME)
+    head = [ln for ln in source.head_lines(5) if ln.strip()]
+    if head and paloalto_export.is_export_header(head[0]):
+        return paloalto_export.parse_export(source, ctx)
+    split = split_source(source)
+    pending = Pending(non_records=split.blank)
+    fields = _shape(split, source, pending)
+    fields = _truncated_last(split, source, fields, pending)
+    fields = _headers(fields)
+    types = fields.get_column("f3")
+    counts = dict(fields.group_by("f3").len().iter_rows())
+    for t, n in counts.items():
+        if t not in ("TRAFFIC", "THREAT", "CONFIG"):
+            pending.other_types[t] = n
+
+    def rows(t: str) -> pl.DataFrame:
+        return fields if counts.get(t, 0) == types.len() else fields.filter(pl.col("f3") == t)
+
+    if counts.get("TRAFFIC"):
+        pending.traffic.append(_named(rows("TRAFFIC"), TRAFFIC))
+    if counts.get("THREAT"):
+        pending.threat.append(_named(rows("THREAT"), THREAT))
+    if counts.get("CONFIG"):
+        cfg = rows("CONFIG")
+        if split.lines is not None:
+            cfg = cfg.join(split.lines.rename({"text": "raw"}), on="line", how="left")
+        pending.config.append(layout_columns(cfg, CONFIG, CONFIG_INLINE_SHIFT))
+
+    def texts(numbers: list[int]) -> dict[int, str]:
+        return fetch_lines(source, numbers, split)
+
+    stats = {"fast_path": split.lines is None}
+    return finish(
+        pending, ctx, source, split.units, texts, require_elapsed=True, stats=stats
+    )

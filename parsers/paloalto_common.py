@@ -1,0 +1,140 @@
+"""Steps shared by the PAN-OS syslog and Web-export paths: device, zone, mapping, counting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from fwcorr.context import ParseContext, ParseResult
+from fwcorr.inputs import Source
+from fwcorr.schema import CONNECTION, EXCERPT_CHARS, REJECT, RULE_CHANGE, conform
+from parsers.paloalto_config import to_rule_changes
+from parsers.paloalto_traffic import to_connections
+
+NAME = "paloalto"
+
+
+@dataclass
+class Pending:
+    """Named-field frames per log type, plus rows already settled, for one file."""
+
+    traffic: list[pl.DataFrame] = field(default_factory=list)
+    threat: list[pl.DataFrame] = field(default_factory=list)
+    config: list[pl.DataFrame] = field(default_factory=list)
+    other_types: dict[str, int] = field(default_factory=dict)
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    excerpts: dict[int, str] = field(default_factory=dict)  # known texts of rejected lines
+    non_records: int = 0
+
+
+def resolve_device(frame: pl.DataFrame, ctx: ParseContext, source: Source) -> pl.DataFrame:
+    """device = device_name field, else serial via site config, else header host, else file host."""
+    fallback, rule = ctx.host_for(source)
+    serials = {d.serial: d.name for d in ctx.config.devices.values() if d.serial}
+    parts = []
+    if "device_name" in frame.columns:
+        s = pl.col("device_name").str.strip_chars()
+        parts.append(pl.when(s.str.len_bytes() > 0).then(s))
+    if serials and "serial" in frame.columns:
+        parts.append(pl.col("serial").str.strip_chars().replace_strict(serials, default=None))
+    if "hdr_host" in frame.columns:
+        parts.append(pl.col("hdr_host"))
+    parts.append(pl.lit(fallback, pl.String))
+    frame = frame.with_columns(pl.coalesce(parts).alias("device"))
+    devices = [d for d in frame.get_column("device").unique().to_list() if d is not None]
+    zones = {d: ctx.zone_for_device(d)[0] for d in devices}
+    zones = {d: z for d, z in zones.items() if z}
+    zone = (
+        pl.col("device").replace_strict(zones, default=None, return_dtype=pl.String)
+        if zones
+        else pl.lit(None, pl.String)
+    )
+    if "hdr_offset" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.Int32).alias("hdr_offset"))
+    return frame.with_columns(zone.alias("zone"))
+
+
+def _zones(frames: list[pl.DataFrame]) -> list[str]:
+    out: set[str] = set()
+    for f in frames:
+        out.update(z for z in f.get_column("zone").unique().to_list() if z)
+    return sorted(out)
+
+
+def finish(
+    pending: Pending,
+    ctx: ParseContext,
+    source: Source,
+    units: int,
+    texts: callable,  # type: ignore[valid-type]
+    *,
+    require_elapsed: bool,
+    stats: dict,
+) -> ParseResult:
+    """Map, gather rejects with excerpts, count, and warn about UTC fallbacks."""
+    result = ParseResult(format=NAME, units=units)
+    cfg = ctx.config
+    conns, changes, tz_rows = [], [], []
+    by_type: dict[str, int] = dict(pending.other_types)
+    rejects = list(pending.rejects)
+    for log_type, frames in (("TRAFFIC", pending.traffic), ("THREAT", pending.threat)):
+        for frame in frames:
+            frame = resolve_device(frame, ctx, source)
+            good, bad = to_connections(
+                frame, cfg, _zones([frame]), require_elapsed=require_elapsed, log_type=log_type
+            )
+            rejects.extend(bad.iter_rows())
+            if good.height:
+                by_type[log_type] = by_type.get(log_type, 0) + good.height
+                tz_rows.append(good.select("device", pl.col("__tzsrc").alias("tz")))
+                conns.append(good.with_columns(pl.lit(source.display).alias("src_file"),
+                                               pl.col("line").alias("src_line")))
+    for frame in pending.config:
+        frame = resolve_device(frame, ctx, source)
+        if frame.height and frame.get_column("raw").null_count() == frame.height:
+            got = texts(frame.get_column("line").to_list())
+            frame = frame.with_columns(
+                pl.col("line").replace_strict(got, default=None, return_dtype=pl.String).alias("raw")
+            )
+        good, bad = to_rule_changes(frame, _zones([frame]))
+        rejects.extend(bad.iter_rows())
+        if good.height:
+            by_type["CONFIG"] = by_type.get("CONFIG", 0) + good.height
+            tz_rows.append(good.select("device", pl.col("__tzsrc").alias("tz")))
+            changes.append(good.with_columns(pl.lit(source.display).alias("src_file")))
+    if conns:
+        result.connections = conform(pl.concat(conns, how="diagonal_relaxed"), CONNECTION).collect()
+    if changes:
+        result.rule_changes = conform(pl.concat(changes, how="diagonal_relaxed"), RULE_CHANGE).collect()
+    if rejects:
+        lines = sorted({n for n, _ in rejects} - set(pending.excerpts))
+        got = {**texts(lines), **pending.excerpts}
+        rows = sorted(rejects)
+        result.rejects = pl.DataFrame(
+            {
+                "path": [source.display] * len(rows),
+                "line": [n for n, _ in rows],
+                "reason": [r for _, r in rows],
+                "excerpt": [(got.get(n) or "")[:EXCERPT_CHARS] for n, _ in rows],
+            },
+            schema=REJECT,
+        )
+    result.non_records = pending.non_records
+    result.records = sum(by_type.values())
+    stats["by_type"] = dict(sorted(by_type.items()))
+    if tz_rows:
+        tz = pl.concat(tz_rows)
+        stats["tz_source"] = dict(tz.group_by("tz").len().sort("tz").iter_rows())
+        utc = tz.filter(pl.col("tz") == "utc").get_column("device").unique().sort(nulls_last=True)
+        for dev in utc.to_list():
+            result.warnings.append(
+                f"device {dev or '(unknown)'}: no time zone known, times taken as UTC "
+                f"(give --tz {dev or 'DEVICE'}=ZONE or a timezone in the site config)"
+            )
+    devices = set()
+    for f in (result.connections, result.rule_changes):
+        devices.update(d for d in f.get_column("device").unique().to_list() if d)
+    stats["devices"] = sorted(devices)
+    result.stats = stats
+    return result

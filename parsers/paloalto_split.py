@@ -1,0 +1,233 @@
+"""Split PAN-OS syslog lines into positional fields (`f0`, `f1`, ...) with polars' CSV reader.
+
+Fast path: an uncompressed UTF-8 file without quotes, braces, NULs or blank lines is read
+straight from disk (one row per physical line). Otherwise the decoded lines are classified:
+quote-free lines and lines with balanced quotes go through the CSV reader in bulk (verified
+row-for-row), and only brace-wrapped fields or lines the bulk reader disagrees with are split
+by Python's csv module. A line with an odd number of quotes is a reject (cut mid-quote).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import mmap
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from fwcorr.inputs import Source
+from fwcorr.lines import read_lines
+from parsers.paloalto_layout import PROJECT, WIDTH
+
+FCOLS = [f"f{i}" for i in PROJECT]
+_SCHEMA = {f"f{i}": pl.String for i in range(WIDTH)}
+# Where a PAN-OS record starts inside a line: the FUTURE_USE "1" then receive time, serial, TYPE.
+RECORD_START = re.compile(r"(?:^|(?<=\s))1,(?=[^,]*,[^,]*,[A-Z][A-Z0-9_-]{1,31},)")
+
+
+@dataclass
+class Split:
+    """Candidate record rows (`line`, f-columns), plus what was settled while splitting."""
+
+    fields: pl.DataFrame
+    units: int
+    blank: int = 0
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    lines: pl.DataFrame | None = None  # (line, text) when the text was read (general path)
+    ends_with_newline: bool = True
+
+
+def fast_path_ok(source: Source) -> bool:
+    """Plain UTF-8 file the CSV reader can take directly, one row per line."""
+    if source.compression is not None or source.encoding != "utf-8" or source.size == 0:
+        return False
+    with source.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        if mm[:1] in (b"\n", b"\r"):
+            return False
+        return all(mm.find(tok) < 0 for tok in (b'"', b"{", b"\x00", b"\n\n", b"\n\r\n"))
+
+
+def _cols(project: tuple[int, ...]) -> list[str]:
+    return [f"f{i}" for i in project]
+
+
+def _empty(project: tuple[int, ...]) -> pl.DataFrame:
+    return pl.DataFrame(schema={"line": pl.Int64, **dict.fromkeys(_cols(project), pl.String)})
+
+
+def _csv(data: bytes | str, quote: str | None, project: tuple[int, ...]) -> pl.DataFrame:
+    width = max(WIDTH, max(project) + 1)
+    return pl.read_csv(
+        data.encode() if isinstance(data, str) else data,
+        has_header=False,
+        quote_char=quote,
+        schema={f"f{i}": pl.String for i in range(width)},
+        columns=list(project),
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        encoding="utf8-lossy",
+        infer_schema=False,
+    )
+
+
+def read_fast(source: Source) -> Split:
+    """Read fields straight from the file (see fast_path_ok)."""
+    frame = (
+        pl.scan_csv(
+            source.path,
+            has_header=False,
+            quote_char=None,
+            schema=_SCHEMA,
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            encoding="utf8-lossy",
+            infer_schema=False,
+        )
+        .select(FCOLS)
+        .with_row_index("line", offset=1)
+        .with_columns(pl.col("line").cast(pl.Int64))
+        .collect()
+    )
+    with source.path.open("rb") as fh:
+        fh.seek(max(source.size - 1, 0))
+        last = fh.read(1)
+    return Split(fields=frame, units=frame.height, ends_with_newline=last == b"\n")
+
+
+def split_text(text: str) -> list[str | None]:
+    """One line -> fields (RFC 4180 quotes; an unquoted `{...}` keeps its bare commas)."""
+    row = next(csv.reader([text], strict=True), [])
+    out: list[str] = []
+    depth = 0
+    for cell in row:
+        if depth > 0:
+            out[-1] += "," + cell
+        else:
+            out.append(cell)
+        if depth > 0 or cell.startswith("{"):
+            depth += cell.count("{") - cell.count("}")
+            depth = max(depth, 0)
+    return [c if c.strip() else None for c in out]
+
+
+def _python_rows(
+    lines: pl.DataFrame, project: tuple[int, ...]
+) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
+    """Small-batch Python split for the lines the bulk reader can't take."""
+    names = _cols(project)
+    cols: dict[str, list[str | None]] = {c: [] for c in names}
+    nums: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for num, text in lines.select("line", "text").iter_rows():
+        try:
+            row = split_text(text)
+        except csv.Error as exc:
+            bad.append((num, f"malformed CSV quoting: {exc}", text))
+            continue
+        nums.append(num)
+        for i, c in zip(project, names, strict=True):
+            cols[c].append(row[i] if i < len(row) else None)
+    frame = pl.DataFrame(
+        {"line": nums, **cols}, schema={"line": pl.Int64, **dict.fromkeys(names, pl.String)}
+    )
+    return frame, bad
+
+
+def _bulk(lines: pl.DataFrame, quote: str | None, project: tuple[int, ...]) -> pl.DataFrame | None:
+    """CSV-read many lines at once; None if the reader does not give one row per line."""
+    if lines.height == 0:
+        return _empty(project)
+    buf = io.BytesIO()
+    lines.select("text").write_csv(buf, include_header=False, quote_style="never")
+    try:
+        got = _csv(buf.getvalue(), quote, project)
+    except pl.exceptions.PolarsError:
+        return None
+    if got.height != lines.height:
+        return None
+    return got.with_columns(lines.get_column("line")).select("line", *_cols(project))
+
+
+def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Split:
+    """General path over decoded (line, text) rows."""
+    text = pl.col("text")
+    marked = lines.with_columns(
+        blank=text.str.strip_chars() == "",
+        quotes=text.str.count_matches('"', literal=True),
+        brace=text.str.contains("{", literal=True),
+    )
+    blank = int(marked.get_column("blank").sum())
+    body = marked.filter(~pl.col("blank"))
+    odd = body.filter(pl.col("quotes") % 2 == 1)
+    rejects = [
+        (n, "unterminated quote (record cut mid-field)", t)
+        for n, t in odd.select("line", "text").iter_rows()
+    ]
+    even = body.filter(pl.col("quotes") % 2 == 0)
+    plain = even.filter(~pl.col("brace") & (pl.col("quotes") == 0))
+    quoted = even.filter(~pl.col("brace") & (pl.col("quotes") > 0))
+    braced = even.filter(pl.col("brace"))
+    parts = [_bulk(plain, None, project)]
+    got = _bulk(quoted, '"', project)
+    if got is None:
+        braced = pl.concat([braced, quoted])
+    else:
+        parts.append(got)
+    slow, bad = _python_rows(braced, project)
+    parts.append(slow)
+    frame = pl.concat([p for p in parts if p is not None]).sort("line")
+    return Split(
+        fields=frame, units=lines.height, blank=blank, rejects=rejects + bad, lines=lines
+    )
+
+
+def split_source(source: Source) -> Split:
+    """Fields of every line of a PAN-OS syslog file."""
+    if fast_path_ok(source):
+        return read_fast(source)
+    data = source.text_bytes()
+    split = split_lines(read_lines(data))
+    split.ends_with_newline = data.endswith(b"\n")
+    return split
+
+
+def fetch_lines(source: Source, numbers: list[int], split: Split) -> dict[int, str]:
+    """Text of a few physical lines (for excerpts and CONFIG raw), without re-reading if held."""
+    if not numbers:
+        return {}
+    want = pl.Series("line", numbers, dtype=pl.Int64)
+    if split.lines is not None:
+        got = split.lines.filter(pl.col("line").is_in(want.implode()))
+    else:
+        got = (
+            pl.scan_lines(source.path, name="text")
+            .with_row_index("line", offset=1)
+            .with_columns(pl.col("line").cast(pl.Int64))
+            .filter(pl.col("line").is_in(want.implode()))
+            .with_columns(pl.col("text").str.strip_suffix("\r"))
+            .collect()
+        )
+    return dict(got.select("line", "text").iter_rows())
+
+
+def realign(texts: dict[int, str]) -> pl.DataFrame:
+    """Re-split lines whose header hid the record start (commas in a header, odd prefixes)."""
+    cols: dict[str, list[str | None]] = {c: [] for c in FCOLS}
+    nums: list[int] = []
+    for num, text in texts.items():
+        m = RECORD_START.search(text)
+        if m is None:
+            continue
+        try:
+            row = split_text(text[m.start() :])
+        except csv.Error:
+            continue
+        row[0] = text[: m.start()] + "1"
+        nums.append(num)
+        for i, c in zip(PROJECT, FCOLS, strict=True):
+            cols[c].append(row[i] if i < len(row) else None)
+    return pl.DataFrame(
+        {"line": nums, **cols}, schema={"line": pl.Int64, **dict.fromkeys(FCOLS, pl.String)}
+    )

@@ -1,0 +1,108 @@
+"""Syslog framing in front of a PAN-OS record, and local-time -> UTC conversion.
+
+Time-zone order (issue 2): the offset the record carries (high-resolution timestamp, 10.x+), the
+per-device zone from --tz / site config, the offset of an RFC 5424 header the device wrote, else
+UTC with a warning naming the device. A relay's RFC 3339 prefix is the relay's clock: not used.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fwcorr.timez import parse_offset
+
+PANOS_TIME = "%Y/%m/%d %H:%M:%S"
+_IETF = r"^<\d{1,3}>1 (\d{4}-\d\d-\d\dT\S+) (\S+) \S+ \S+ \S+ (?:-|\[.*\])\s*$"
+_RELAY = r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*) (\S+)\s+$"
+_BSD = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)(?: (\S+))?\s+$"
+_OFFSET = r"([+-]\d\d:?\d\d|[zZ])$"
+
+
+def offset_minutes(stamp: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC from an ISO-8601 time's suffix (+08:00, -0700, Z); null if none."""
+    off = stamp.str.extract(_OFFSET, 1)
+    sign = pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
+    digits = off.str.replace(":", "", literal=True)
+    hours = digits.str.slice(1, 2).cast(pl.Int32, strict=False)
+    mins = digits.str.slice(3, 2).cast(pl.Int32, strict=False)
+    value = pl.when(off.str.to_lowercase() == "z").then(0).otherwise(sign * (hours * 60 + mins))
+    return pl.when(off.is_not_null()).then(value).cast(pl.Int32)
+
+
+def record_offset(high_res: pl.Expr) -> pl.Expr:
+    """Offset carried by a PAN-OS high-resolution timestamp (2023-10-04T18:54:25.443+08:00)."""
+    ok = high_res.str.contains(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)$")
+    return pl.when(ok).then(offset_minutes(high_res))
+
+
+def parse_headers(headers: pl.Series) -> pl.DataFrame:
+    """Distinct header texts -> hdr_kind, hdr_host, hdr_time (as written), hdr_offset (IETF only)."""
+    h = pl.col("header")
+    ietf = h.str.extract_groups(_IETF)
+    relay = h.str.extract_groups(_RELAY)
+    bsd = h.str.extract_groups(_BSD)
+    frame = pl.DataFrame({"header": headers.unique()})
+    return frame.with_columns(
+        ietf=ietf, relay=relay, bsd=bsd
+    ).select(
+        "header",
+        pl.when(pl.col("ietf").struct.field("1").is_not_null())
+        .then(pl.lit("rfc5424"))
+        .when(pl.col("relay").struct.field("1").is_not_null())
+        .then(pl.lit("relay"))
+        .when(pl.col("bsd").struct.field("1").is_not_null())
+        .then(pl.lit("bsd"))
+        .when(h.str.strip_chars() == "")
+        .then(pl.lit("none"))
+        .otherwise(pl.lit("other"))
+        .alias("hdr_kind"),
+        pl.coalesce(
+            pl.col("ietf").struct.field("2"),
+            pl.col("relay").struct.field("2"),
+            pl.col("bsd").struct.field("2"),
+        )
+        .replace("-", None)
+        .alias("hdr_host"),
+        pl.coalesce(
+            pl.col("ietf").struct.field("1"),
+            pl.col("relay").struct.field("1"),
+            pl.col("bsd").struct.field("1"),
+        ).alias("hdr_time"),
+        offset_minutes(pl.col("ietf").struct.field("1")).alias("hdr_offset"),
+    )
+
+
+def shift(naive: pl.Expr, minutes: pl.Expr) -> pl.Expr:
+    """Local wall time at a fixed offset -> UTC."""
+    return (naive - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC")
+
+
+def to_utc(naive: pl.Expr, rec_off: pl.Expr, zone: pl.Expr, hdr_off: pl.Expr, zones: list[str]) -> pl.Expr:
+    """Naive PAN-OS local time -> UTC following the documented precedence."""
+    out = pl.when(rec_off.is_not_null()).then(shift(naive, rec_off))
+    for z in zones:
+        fixed = parse_offset(z) if z != "UTC" else "+00:00"
+        if fixed is not None:
+            sign = -1 if fixed.startswith("-") else 1
+            mins = sign * (int(fixed[1:3]) * 60 + int(fixed[4:6]))
+            conv = shift(naive, pl.lit(mins))
+        else:
+            conv = naive.dt.replace_time_zone(
+                z, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
+        out = out.when(zone == z).then(conv)
+    out = out.when(hdr_off.is_not_null()).then(shift(naive, hdr_off))
+    return out.otherwise(naive.dt.replace_time_zone("UTC"))
+
+
+def tz_source(rec_off: pl.Expr, zone: pl.Expr, hdr_off: pl.Expr) -> pl.Expr:
+    """Which rule decided each row's offset: record, config, header or utc (fallback)."""
+    return (
+        pl.when(rec_off.is_not_null())
+        .then(pl.lit("record"))
+        .when(zone.is_not_null())
+        .then(pl.lit("config"))
+        .when(hdr_off.is_not_null())
+        .then(pl.lit("header"))
+        .otherwise(pl.lit("utc"))
+    )
