@@ -104,6 +104,7 @@ def _lex(text: str) -> list[_Tok]:
     raw_start = -1
     quoted = False
     depth = 0  # parentheses inside a word, e.g. connectaddress=(wsl hostname -I)
+    wdepth = 0  # braces opened inside a word
 
     def flush(end: int) -> None:
         nonlocal buf, raw_start, quoted
@@ -144,9 +145,12 @@ def _lex(text: str) -> list[_Tok]:
             continue
         if ch.isspace():
             flush(i)
+            wdepth = 0
             i += 1
             continue
-        if ch in "<>" or (ch in "0123456789*" and not buf and text[i + 1 : i + 2] == ">"):
+        if (ch in "<>" and not buf) or (
+            ch in "0123456789*" and not buf and text[i + 1 : i + 2] == ">"
+        ):
             flush(i)
             m = _REDIR.match(text, i)
             i = m.end() if m else i + 1
@@ -157,7 +161,11 @@ def _lex(text: str) -> list[_Tok]:
             toks.append(_Tok(op, op, "op"))
             i += len(op)
             continue
-        if ch in "{}":
+        if ch == "{" and buf:  # a template inside a word: #{listenport}, ={{ip}}
+            wdepth += 1
+        elif ch == "}" and wdepth:
+            wdepth -= 1
+        elif ch in "{}":
             flush(i)
             toks.append(_Tok(ch, ch, "lbrace" if ch == "{" else "rbrace"))
             i += 1
