@@ -116,25 +116,29 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     )
     segments, notes = _segments(lines.filter(pl.col("is_header")).select("line", "text"))
     result.warnings.extend(notes)
-    data = lines.filter(~pl.col("is_header") & ~pl.col("is_blank")).join(
-        segments, on="seg", how="left"
-    )
-    parts = pl.col("text").str.split(" ")
-    data = data.with_columns(parts.alias("parts")).with_columns(
-        pl.col("parts").list.len().cast(pl.Int64).alias("n"),
-        *[
-            pl.col("parts")
-            .list.get(pl.col(f"pos:{name}"), null_on_oob=True)
-            .replace("-", None)
-            .alias(name)
-            for name in USED
-        ],
+    non_records = lines.filter(pl.col("is_header") | pl.col("is_blank")).height
+    data_lf = (
+        lines.lazy()
+        .filter(~pl.col("is_header") & ~pl.col("is_blank"))
+        .join(segments.lazy(), on="seg", how="left")
+        .with_columns(pl.col("text").str.split(" ").alias("parts"))
+        .with_columns(
+            pl.col("parts").list.len().cast(pl.Int64).alias("n"),
+            *[
+                pl.col("parts")
+                .list.get(pl.col(f"pos:{name}"), null_on_oob=True)
+                .replace("-", None)
+                .alias(name)
+                for name in USED
+            ],
+        )
+        .drop("parts")
     )
     local = zone or "UTC"
     naive = pl.concat_str("date", "time", separator=" ").str.strptime(
         pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False
     )
-    data = data.with_columns(
+    data_lf = data_lf.with_columns(
         naive.alias("naive"),
         pl.col("action").str.to_uppercase().alias("action_raw"),
     ).with_columns(
@@ -148,57 +152,67 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
         .cast(TS)
         .alias("ts"),
     )
-    bad_num = [
-        (
-            pl.col(name).is_not_null() & pl.col(name).cast(pl.Int64, strict=False).is_null(),
-            pl.format("bad {} value '{}'", pl.lit(name), pl.col(name)),
-        )
-        for name in NUMERIC
-    ]
+    # Classify with cheap integer codes over every line; build reason text for rejects only.
     lost = pl.col("action_raw") == LOST
-    reason = (
-        pl.when(pl.col("n") != pl.col("nfields"))
-        .then(
+    checks: list[tuple[pl.Expr, pl.Expr | None]] = [
+        (
+            pl.col("n") != pl.col("nfields"),
             pl.format(
                 "expected {} fields (#Fields at line {}), found {}",
                 pl.col("nfields"),
                 pl.col("fields_line"),
                 pl.col("n"),
-            )
-        )
-        .when(pl.col("naive").is_null())
-        .then(pl.format("unreadable timestamp '{} {}'", _show("date"), _show("time")))
-        .when(pl.col("ts").is_null())
-        .then(pl.format("local time '{} {}' does not exist in {}", "date", "time", pl.lit(local)))
-        .when(lost & pl.col("info").cast(pl.Int64, strict=False).is_null())
-        .then(pl.format("INFO-EVENTS-LOST without a numeric count '{}'", _show("info")))
-        .when(lost)
-        .then(pl.lit(None, pl.String))
-        .when(pl.col("action_raw").is_in(list(ACTIONS)).fill_null(False).not_())
-        .then(pl.format("unknown action '{}'", _show("action")))
-        .when(
+            ),
+        ),
+        (
+            pl.col("naive").is_null(),
+            pl.format("unreadable timestamp '{} {}'", _show("date"), _show("time")),
+        ),
+        (
+            pl.col("ts").is_null(),
+            pl.format("local time '{} {}' does not exist in {}", "date", "time", pl.lit(local)),
+        ),
+        (
+            lost & pl.col("info").cast(pl.Int64, strict=False).is_null(),
+            pl.format("INFO-EVENTS-LOST without a numeric count '{}'", _show("info")),
+        ),
+        (lost, None),  # a valid INFO-EVENTS-LOST line: a non-record, not a reject
+        (
+            pl.col("action_raw").is_in(list(ACTIONS)).fill_null(False).not_(),
+            pl.format("unknown action '{}'", _show("action")),
+        ),
+        (
             pl.col("src-ip").str.contains(_IP).fill_null(False).not_()
-            | pl.col("dst-ip").str.contains(_IP).fill_null(False).not_()
-        )
-        .then(pl.format("bad address '{}' -> '{}'", _show("src-ip"), _show("dst-ip")))
-    )
-    for cond, text in bad_num:
-        reason = reason.when(cond).then(text)
-    data = data.with_columns(reason.otherwise(None).alias("reason"))
-
-    rejects = data.filter(pl.col("reason").is_not_null())
+            | pl.col("dst-ip").str.contains(_IP).fill_null(False).not_(),
+            pl.format("bad address '{}' -> '{}'", _show("src-ip"), _show("dst-ip")),
+        ),
+        *[
+            (
+                pl.col(name).is_not_null() & pl.col(name).cast(pl.Int64, strict=False).is_null(),
+                pl.format("bad {} value '{}'", pl.lit(name), pl.col(name)),
+            )
+            for name in NUMERIC
+        ],
+    ]
+    lost_code = next(i for i, (_c, text) in enumerate(checks, start=1) if text is None)
+    code = pl.lit(0, pl.Int8)
+    for index, (cond, _text) in reversed(list(enumerate(checks, start=1))):
+        code = pl.when(cond).then(pl.lit(index, pl.Int8)).otherwise(code)
+    data = data_lf.with_columns(code.alias("code")).collect()
+    reason = pl.lit(None, pl.String)
+    for index, (_cond, text) in enumerate(checks, start=1):
+        if text is not None:
+            reason = pl.when(pl.col("code") == index).then(text).otherwise(reason)
+    rejects = data.filter((pl.col("code") > 0) & (pl.col("code") != lost_code))
     result.rejects = rejects.select(
-        reject_expr(source.display, pl.col("line"), pl.col("reason"), pl.col("text"))
+        reject_expr(source.display, pl.col("line"), reason, pl.col("text"))
     ).cast(REJECT)  # type: ignore[arg-type]
-    good = data.filter(pl.col("reason").is_null())
-    lost_rows = good.filter(lost)
-    flows = good.filter(~lost)
+    lost_rows = data.filter(pl.col("code") == lost_code)
     events_lost = int(lost_rows.get_column("info").cast(pl.Int64).sum() or 0)
-
+    flows = data.lazy().filter(pl.col("code") == 0)
     result.connections = conform(_connections(flows, host, source.display), CONNECTION).collect()
     result.records = result.connections.height
-    result.non_records = int(lines.filter(pl.col("is_header") | pl.col("is_blank")).height)
-    result.non_records += lost_rows.height
+    result.non_records = non_records + lost_rows.height
     used_segments = data.get_column("seg").unique().to_list()
     formats = set(segments.filter(pl.col("seg").is_in(used_segments))["fmt"])
     if "local" in formats and data.height:
@@ -217,7 +231,15 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     result.stats["events_lost"] = events_lost
     result.stats["time_format"] = sorted(formats)
     result.stats["layouts"] = sorted(set(segments.get_column("nfields").to_list()[1:]))
-    result.stats["by_action"] = _value_counts(good.get_column("action_raw"))
+    by_action = (
+        data.lazy()
+        .filter(pl.col("code").is_in([0, lost_code]))
+        .group_by("action_raw")
+        .len()
+        .sort("action_raw")
+        .collect()
+    )
+    result.stats["by_action"] = {str(k): int(v) for k, v in by_action.iter_rows()}
     return result
 
 
@@ -226,12 +248,7 @@ def _show(name: str) -> pl.Expr:
     return pl.col(name).fill_null("-")
 
 
-def _value_counts(series: pl.Series) -> dict[str, int]:
-    """Value counts of a small-cardinality column as a sorted plain dict."""
-    return {str(k): int(v) for k, v in sorted(series.value_counts().iter_rows())}
-
-
-def _connections(flows: pl.DataFrame, host: str | None, path: str) -> pl.DataFrame:
+def _connections(flows: pl.LazyFrame, host: str | None, path: str) -> pl.LazyFrame:
     proto = pl.col("protocol").str.to_lowercase()
     proto_num = pl.col("protocol").cast(pl.Int64, strict=False)
     return flows.select(
