@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from fwcorr.config import SiteConfig
-from fwcorr.netutil import ANY_ADDRESSES, canonical_ip, networks_contain
+from fwcorr.netutil import ANY_ADDRESSES, canonical_ip, ip_key, networks_contain
 
 MAPPING = pl.Schema({"host": pl.String, "ip": pl.String, "source": pl.String})
 _NOT_HOST = ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3", "::/128", "::1/128")
@@ -68,7 +68,7 @@ class Assets:
 
     def is_external(self, expr: pl.Expr) -> pl.Expr:
         """A valid IP outside the internal networks (null/invalid text is not external)."""
-        return expr.is_not_null() & ~self.is_internal(expr)
+        return ip_key(expr).is_not_null() & ~self.is_internal(expr)
 
 
 def _config_rows(config: SiteConfig) -> list[dict[str, str]]:

@@ -123,12 +123,29 @@ def cidr_bounds(cidr: str) -> tuple[int, int] | None:
     return int_key(first), int_key(first + net.num_addresses - 1)
 
 
+_MAPPED_FIRST = int_key(MAPPED_V4)
+_MAPPED_LAST = int_key(MAPPED_V4 + 0xFFFF_FFFF)
+
+
+def cidr_intervals(cidr: str) -> list[tuple[int, int]]:
+    """Key intervals of a CIDR. An IPv6 network that spans the IPv4-mapped block (``::/0``,
+    ``::/64``...) excludes it: IPv4 addresses are written as IPv4 and are not in IPv6 networks."""
+    bounds = cidr_bounds(cidr)
+    if bounds is None:
+        return []
+    first, last = bounds
+    if ":" not in cidr or not (first <= _MAPPED_FIRST and last >= _MAPPED_LAST):
+        return [bounds]
+    if (first, last) == (_MAPPED_FIRST, _MAPPED_LAST):
+        return [bounds]  # ::ffff:0:0/96 written as IPv6 means all of IPv4
+    parts = [(first, _MAPPED_FIRST - 1), (_MAPPED_LAST + 1, last)]
+    return [(a, b) for a, b in parts if a <= b]
+
+
 def networks_contain(text: pl.Expr, networks: list[str]) -> pl.Expr:
     """Boolean expression: the IP text lies in any of `networks` (a short list, e.g. internal)."""
     key = ip_key(text)
-    tests = [
-        key.is_between(b[0], b[1]) for b in (cidr_bounds(n) for n in networks) if b is not None
-    ]
+    tests = [key.is_between(a, b) for n in networks for a, b in cidr_intervals(n)]
     if not tests:
         return pl.lit(False)
     return pl.any_horizontal(tests).fill_null(False)

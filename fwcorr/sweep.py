@@ -25,8 +25,9 @@ from typing import Any
 import polars as pl
 
 from fwcorr.assets import Assets
-from fwcorr.netutil import canonical_ip, cidr_bounds, ip_key
+from fwcorr.netutil import canonical_ip, cidr_intervals, ip_key
 from fwcorr.schema import IOC
+from fwcorr.timez import iso_z as iso
 
 IP_COLUMNS = ("src_ip", "dst_ip", "nat_src_ip", "nat_dst_ip")
 PORT_COLUMNS = (("dst_ip", "dst_port"), ("nat_dst_ip", "nat_dst_port"))
@@ -80,11 +81,11 @@ def _tables(
                 continue
             exact.append({"_ip": ip, "ioc_id": ioc_id, "ioc_kind": kind})
         elif kind == "cidr":
-            bounds = cidr_bounds(str(row.get("cidr") or row.get("value") or ""))
-            if bounds is None:
+            intervals = cidr_intervals(str(row.get("cidr") or row.get("value") or ""))
+            if not intervals:
                 problems.append(f"IOC {ioc_id}: not a CIDR: {row.get('value')!r}")
                 continue
-            cidrs.append((bounds[0], bounds[1], ioc_id))
+            cidrs.extend((first, last, ioc_id) for first, last in intervals)
         elif kind == "ip_port":
             ip, port = _ip_of(row), _port_of(row)
             if ip is None or port is None:
@@ -194,8 +195,6 @@ def _peer() -> pl.Expr:
 
 def summarize(hits: pl.LazyFrame | pl.DataFrame) -> list[dict[str, Any]]:
     """Per-indicator summary in the CONTRACT ``hits_summary`` shape, sorted by ioc_id."""
-    from fwcorr.runner import iso
-
     lf = hits.lazy()
     count = (
         pl.col("conn_row").n_unique()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import UTC, datetime
 
 from fwcorr.errors import ConfigError
 
@@ -36,3 +37,13 @@ def normalize_zone(spec: str, where: str = "time zone") -> str:
             f"unknown {where} {text!r} (use an IANA name or an offset like +08:00)"
         ) from exc
     return text
+
+
+def iso_z(ts: datetime | None) -> str | None:
+    """ISO-8601 UTC with a Z suffix (microseconds only when present), for engine output."""
+    if ts is None:
+        return None
+    text = ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if ts.microsecond:
+        text += f".{ts.microsecond:06d}".rstrip("0")
+    return text + "Z"

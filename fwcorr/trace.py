@@ -42,6 +42,7 @@ from fwcorr.assets import Assets
 from fwcorr.config import SiteConfig
 from fwcorr.netutil import ANY_ADDRESSES, canonical_ip
 from fwcorr.schema import TS
+from fwcorr.timez import iso_z as iso
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 _PROXY = pl.Schema(
@@ -316,8 +317,6 @@ def _trace_id(head: str, start: datetime, origin: str | None, port: int | None) 
 
 
 def _trace_dicts(chains: pl.DataFrame, pairs: pl.DataFrame) -> list[dict[str, Any]]:
-    from fwcorr.runner import iso
-
     rows = chains.join(pairs, on="pair_id").sort("chain", "pos")
     grouped = rows.group_by("chain", maintain_order=True).agg(
         pl.struct("host", "listen_ip", "listen_port_seen", "to_ip_out", "to_port_out").alias(
@@ -444,8 +443,6 @@ def discover_relays(
     dedup_s: float = 2.0,
 ) -> list[dict[str, Any]]:
     """Internal hosts repeatedly relaying inbound sessions on a fixed port pair (no indicators)."""
-    from fwcorr.runner import iso
-
     tcfg = config.trace
     inbound = prepared.filter(assets.is_internal(pl.col("_pd_ip"))).with_columns(
         pl.col("_pd_ip").alias("host_ip")
