@@ -77,7 +77,6 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
                 continue
             row = _show_row(body, family)
             if row is None:
-                in_table = False
                 rejects.append((line_no, "show row: expected address port address port", text))
                 continue
             rows.append(

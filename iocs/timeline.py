@@ -353,6 +353,11 @@ def assess(p: _Period, ips: list[str], config: SiteConfig) -> tuple[str, list[st
             f"WSL/Hyper-V vEthernet-style target {ca} (172.16.0.0/12) on the same port, "
             "created by an interactive user"
         )
+    elif exposed and wsl and not users:
+        medium.append(
+            f"WSL/Hyper-V vEthernet-style target {ca} (172.16.0.0/12) on the same port; "
+            "the creating account is unknown"
+        )
     elif exposed and target_internal:
         high.append(
             f"listens on {where} (reachable beyond the host) and relays to internal host {ca}"
