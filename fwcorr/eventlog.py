@@ -505,6 +505,13 @@ def _read_xml(source: Source) -> EventReadResult:
     lines = _Lines(text)
     starts = [m.start() for m in _EVENT_START.finditer(text)]
     ordinal = 0
+    if starts:
+        lead = _strip_prolog(text[: starts[0]])
+        lead = re.sub(r"<Events\s*>|<!--.*?-->", "", lead, flags=re.DOTALL).strip()
+        if lead:
+            ordinal += 1
+            where = lines.at(text.find(lead[:1]))
+            result.rejects.append((where, "text outside any <Event> element", _excerpt(lead)))
     for index, start in enumerate(starts):
         stop = starts[index + 1] if index + 1 < len(starts) else len(text)
         chunk = text[start:stop]
@@ -763,9 +770,10 @@ def _read_json(source: Source, sniffed: str) -> EventReadResult:
             continue
         try:
             value, end = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             nxt = _resync(text, pos)
-            values.append((pos, text[pos:nxt], f"malformed JSON: {exc.msg}"))
+            values.append((pos, text[pos:nxt], f"malformed JSON: {msg}"))
             pos = _WS.match(text, nxt).end()  # type: ignore[union-attr]
             continue
         values.append((pos, value, None))

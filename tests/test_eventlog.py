@@ -329,3 +329,62 @@ def test_parse_time_round_trips_system_time(moment: datetime) -> None:
     assert parse_time(aware.strftime("%Y-%m-%dT%H:%M:%S.%f") + "4Z") == aware
     shifted = (aware + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M:%S.%f")
     assert parse_time(shifted + "+05:30") == aware
+
+
+def test_deeply_nested_json_is_one_reject(tmp_path: Path) -> None:
+    deep = '{"winlog": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    ok = '{"Id": 4624, "TimeCreated": "/Date(0)/", "MachineName": "WS07"}'
+    result = read_events(write(tmp_path, "deep.json", deep + "\n" + ok + "\n"))
+    assert result.rejects == [(1, "malformed JSON: nested too deeply", deep[:200])]
+    assert [(r.event_id, r.line, r.ts) for r in result.records] == [
+        (4624, 2, datetime(1970, 1, 1, tzinfo=UTC))
+    ]
+
+
+JSON_LINE = st.one_of(
+    st.just('{"winlog": {"event_id": "5156"}, "@timestamp": "2026-01-01T00:00:00Z"}'),
+    st.just('{"Id": 1, "TimeCreated": "/Date(1700000000000)/"}'),
+    st.just("[1, 2]"),
+    st.just('{"winlog": {'),
+    st.text(alphabet='{}[]":,0123456789abc \t', max_size=30),
+)
+
+
+@given(st.lists(JSON_LINE, min_size=1, max_size=10))
+def test_json_streams_always_reconcile(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("js") / "events.ndjson"
+    path.write_text(
+        '{"winlog": {"event_id": 1}, "@timestamp": "2026-01-01T00:00:00Z"}\n' + "\n".join(lines)
+    )
+    result = read_events(src(path))
+    assert result.units == len(result.records) + len(result.rejects)
+    assert result.units >= 1
+    assert all(isinstance(r.ts, datetime) and r.ts.tzinfo is not None for r in result.records)
+
+
+XML_PIECE = st.sampled_from(
+    [
+        xml_event(4624, "2026-01-02T03:04:05Z", 1, '<Data Name="A">1</Data>'),
+        xml_event(4625, "2026-01-02T03:04:05Z", 2, '<Data Name="A">1</Dta>'),
+        "<Event><System><EventID>x</EventID></System></Event>\n",
+        "garbage & < text\n",
+        "</Events>\n",
+    ]
+)
+
+
+@given(st.lists(XML_PIECE, min_size=1, max_size=8))
+def test_xml_streams_always_reconcile(
+    tmp_path_factory: pytest.TempPathFactory, pieces: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("xs") / "events.xml"
+    path.write_text("<Events>\n" + "".join(pieces))
+    result = read_events(src(path))
+    assert result.units == len(result.records) + len(result.rejects)
+    good = sum(1 for p in pieces if '<Data Name="A">1</Data>' in p)
+    assert len(result.records) == good
+    # Every piece of stray text lands in some reject: nothing is dropped silently.
+    if any(p.startswith("garbage") for p in pieces):
+        assert any("garbage" in r[2] for r in result.rejects)
