@@ -120,7 +120,7 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     data_lf = (
         lines.lazy()
         .filter(~pl.col("is_header") & ~pl.col("is_blank"))
-        .join(segments.lazy(), on="seg", how="left")
+        .join(segments.lazy(), on="seg", how="left", maintain_order="left")
         .with_columns(pl.col("text").str.split(" ").alias("parts"))
         .with_columns(
             pl.col("parts").list.len().cast(pl.Int64).alias("n"),
