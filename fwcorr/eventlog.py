@@ -248,30 +248,26 @@ def _chunk_heads(raw: bytes | None, path: str | None) -> list[tuple[bytes, int]]
     return heads
 
 
-def _evtx_expected(raw: bytes | None, path: str | None) -> tuple[list[tuple[int, int]], list[str]]:
-    """Record-id ranges the chunk headers promise, and notes about incomplete chunks."""
-    ranges: list[tuple[int, int]] = []
-    notes: list[str] = []
-    raw_heads = _chunk_heads(raw, path)
-    for index, (head, avail) in enumerate(raw_heads):
+def _evtx_expected(
+    raw: bytes | None, path: str | None
+) -> list[tuple[int, tuple[int, int] | None, str]]:
+    """Per chunk slot with content: (index, record-id range its header promises, problem note)."""
+    chunks: list[tuple[int, tuple[int, int] | None, str]] = []
+    for index, (head, avail) in enumerate(_chunk_heads(raw, path)):
+        short = f"chunk {index} is incomplete ({avail} of {EVTX_CHUNK_SIZE} bytes"
         if not head.startswith(CHUNK_MAGIC):
-            if head.strip(b"\x00") and avail == EVTX_CHUNK_SIZE:
-                notes.append(f"chunk {index} has no chunk signature")
-            elif head.strip(b"\x00"):
-                notes.append(f"chunk {index} is incomplete ({avail} of {EVTX_CHUNK_SIZE} bytes)")
+            if head.strip(b"\x00"):  # all-zero slots are unused pre-allocated space
+                note = short + ")" if avail < EVTX_CHUNK_SIZE else f"chunk {index} has no signature"
+                chunks.append((index, None, note))
             continue
         if len(head) < 40:
-            notes.append(f"chunk {index} is incomplete ({avail} of {EVTX_CHUNK_SIZE} bytes)")
+            chunks.append((index, None, short + ")"))
             continue
         first_id, last_id = struct.unpack_from("<QQ", head, 24)
-        if 0 < first_id <= last_id and last_id - first_id < 1_000_000:
-            ranges.append((first_id, last_id))
-        if avail < EVTX_CHUNK_SIZE:
-            notes.append(
-                f"chunk {index} is incomplete ({avail} of {EVTX_CHUNK_SIZE} bytes; "
-                f"records {first_id}-{last_id})"
-            )
-    return ranges, notes
+        span = (first_id, last_id) if 0 < first_id <= last_id < first_id + 1_000_000 else None
+        note = f"{short}; records {first_id}-{last_id})" if avail < EVTX_CHUNK_SIZE else ""
+        chunks.append((index, span, note or f"chunk {index}"))
+    return chunks
 
 
 _RECORD_NO = re.compile(r"record number (\d+)", re.IGNORECASE)
@@ -290,7 +286,7 @@ def _read_evtx(source: Source) -> EventReadResult:
             parser = evtx.PyEvtxParser(io.BytesIO(raw), number_of_threads=1)
         else:
             parser = evtx.PyEvtxParser(str(source.path), number_of_threads=1)
-        ranges, notes = _evtx_expected(raw, None if raw is not None else str(source.path))
+        chunks = _evtx_expected(raw, None if raw is not None else str(source.path))
     except (OSError, RuntimeError, ValueError) as exc:
         result.rejects.append((1, f"unreadable EVTX file: {exc}", ""))
         result.units = 1
@@ -328,19 +324,16 @@ def _read_evtx(source: Source) -> EventReadResult:
                 result.rejects.append((ordinal, f"EVTX record unusable: {exc}", ""))
                 continue
             result.records.append(rec)
-    missing = sorted(
-        rid for first, last in ranges for rid in range(first, last + 1) if rid not in seen_ids
-    )
-    if missing:
-        reason = "EVTX truncated or corrupt: record not recovered"
-        if notes:
-            reason += " (" + "; ".join(notes[:3]) + ")"
-        for rid in missing:
+    for _index, span, note in chunks:
+        if span is None:
             ordinal += 1
-            result.rejects.append((ordinal, reason, f"EventRecordID {rid}"))
-    elif notes and not ranges:
-        ordinal += 1
-        result.rejects.append((ordinal, "EVTX truncated: " + "; ".join(notes[:3]), ""))
+            result.rejects.append((ordinal, f"EVTX truncated or corrupt: {note}", ""))
+            continue
+        for rid in range(span[0], span[1] + 1):
+            if rid not in seen_ids:
+                ordinal += 1
+                reason = f"EVTX truncated or corrupt: record not recovered ({note})"
+                result.rejects.append((ordinal, reason, f"EventRecordID {rid}"))
     result.units = len(result.records) + len(result.rejects)
     return result
 

@@ -288,6 +288,11 @@ def test_truncated_evtx_recovers_whole_chunks_and_rejects_the_rest(tmp_path: Pat
         "EVTX truncated or corrupt: record not recovered "
         "(chunk 2 is incomplete (64832 of 65536 bytes; records 81-119))"
     )
+    torn_header = read_events(write(tmp_path, "Torn.evtx", full[: 4096 + 3 * 65536 + 20]))
+    assert (len(torn_header.records), torn_header.units) == (119, 120)
+    assert torn_header.rejects == [
+        (120, "EVTX truncated or corrupt: chunk 3 is incomplete (20 of 65536 bytes)", "")
+    ]
     header_only = write(tmp_path, "Stub.evtx", full[:1000])
     stub = read_events(header_only)
     assert stub.records == [] and stub.units == 1
