@@ -393,3 +393,14 @@ def test_xml_streams_always_reconcile(
     # Every piece of stray text lands in some reject: nothing is dropped silently.
     if any(p.startswith("garbage") for p in pieces):
         assert any("garbage" in r[2] for r in result.rejects)
+
+
+def test_corrupt_evtx_record_is_rejected_and_the_rest_kept(tmp_path: Path) -> None:
+    data = bytearray(corpus_file("evtx", "DE_RDP_Tunnel_5156.evtx").read_bytes())
+    data[30000:30400] = b"A" * 400  # inside record 36 of the only chunk
+    result = read_events(write(tmp_path, "Security.evtx", bytes(data)))
+    assert (len(result.records), len(result.rejects), result.units) == (100, 1, 101)
+    line, reason, _ = result.rejects[0]
+    assert line == 36
+    assert reason.startswith("EVTX record not parsed: Failed to parse record number 36")
+    assert Counter(r.event_id for r in result.records)[5156] == 63
