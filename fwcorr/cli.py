@@ -167,3 +167,8 @@ from fwcorr.cli_harvest import harvest_cmd, iocs_group  # noqa: E402
 
 cli.add_command(harvest_cmd)
 cli.add_command(iocs_group)
+
+from fwcorr.cli_engine import COMMANDS as ENGINE_COMMANDS  # noqa: E402
+
+for _command in ENGINE_COMMANDS:
+    cli.add_command(_command)
