@@ -113,10 +113,10 @@ def _with_keys(frame: pl.DataFrame, keys: tuple[str, ...], mask: pl.Series | Non
     if not keys:
         return frame
     if mask is None or mask.all():
-        return frame.with_columns(kv.values(keys, BODY))
+        return kv.add_values(frame, keys, BODY)
     if not mask.any():
         return frame.with_columns([pl.lit(None, pl.String).alias(k) for k in keys])
-    sub = frame.filter(mask).select("_i", *kv.values(keys, BODY))
+    sub = kv.add_values(frame.filter(mask).select("_i", BODY), keys, BODY).drop(BODY)
     return frame.join(sub, on="_i", how="left")
 
 
@@ -124,15 +124,19 @@ def _fill_aliases(
     frame: pl.DataFrame, aliases: dict[str, tuple[str, ...]], col: str
 ) -> pl.DataFrame:
     """Fill empty canonical keys from alias keys, scanning only the rows that need it."""
-    mask = pl.any_horizontal([pl.col(k).is_null() for k in aliases])
-    need = frame.select(mask & pl.col(col).is_not_null()).to_series()
+    # 4.3 lines lack the current logid / address keys altogether
+    legacy = pl.col("logid").is_null() | (pl.col("srcip").is_null() & pl.col("dstip").is_null())
+    need = frame.select(legacy & pl.col(col)).to_series()
     if not need.any():
         return frame
-    exprs = [
-        kv.clean(pl.coalesce([kv.raw_value(a, BODY) for a in names])).alias(f"_alias_{key}")
-        for key, names in aliases.items()
-    ]
-    sub = frame.filter(need).select("_i", *exprs)
+    sub = frame.filter(need).select(
+        "_i",
+        *[
+            pl.coalesce([kv.raw_value(a, BODY) for a in names]).alias(f"_alias_{key}")
+            for key, names in aliases.items()
+        ],
+    )
+    sub = sub.with_columns([kv.clean(pl.col(c)).alias(c) for c in sub.columns if c != "_i"])
     frame = frame.join(sub, on="_i", how="left")
     return frame.with_columns(
         [pl.coalesce(pl.col(k), pl.col(f"_alias_{k}")).alias(k) for k in aliases]
@@ -221,7 +225,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
         else pl.col("text").alias(BODY),
         (~pl.col("_blank") & ~pl.col("_cef")).alias("_kv"),
     )
-    frame = frame.with_columns(kv.values(TRAFFIC_KEYS, BODY))
+    frame = kv.add_values(frame, TRAFFIC_KEYS, BODY)
     frame = _fill_aliases(frame, LEGACY_ALIASES, "_kv")
     logid_type = (
         pl.when(pl.col("logid").str.contains(r"^\d{10}$"))
@@ -235,12 +239,10 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
     frame = frame.with_columns(
         pl.coalesce(pl.col("type").str.to_lowercase(), logid_type).alias("type"),
         pl.col("subtype").str.to_lowercase(),
-        kv.header_host().alias("_host"),
-        (pl.col("text").str.count_matches('"', literal=True) % 2 == 1).alias("_badquote"),
+        kv.header_host(frame).alias("_host"),
     )
     frame = frame.with_columns(_devices(frame, source, ctx).alias("device"))
     frame = _times(frame, ctx, state)
-    state.broken_quotes += int(frame.get_column("_badquote").fill_null(False).sum())
 
     kind = (
         pl.when(pl.col("_blank"))
@@ -265,6 +267,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
         state.by_type[label] += n
 
     rejects: list[pl.DataFrame] = []
+    odd_quotes = pl.col("text").str.count_matches('"', literal=True) % 2 == 1
     garbage = frame.filter(pl.col("_kind") == "garbage")
     if garbage.height:
         rejects.append(
@@ -284,6 +287,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
         typed, reason = checks(traffic)
         typed = typed.with_columns(reason.alias("_reason"))
         bad = typed.filter(pl.col("_reason").is_not_null())
+        state.broken_quotes += bad.select(odd_quotes.sum()).item()
         if bad.height:
             rejects.append(
                 bad.select(reject_expr(path, pl.col("line"), pl.col("_reason"), pl.col("text")))
@@ -298,11 +302,10 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
 
     system = frame.filter(pl.col("_kind") == "system")
     if system.height:
-        system = system.with_columns(
-            kv.values([k for k in CONFIG_KEYS if k not in system.columns], BODY)
-        )
+        system = kv.add_values(system, [k for k in CONFIG_KEYS if k not in system.columns], BODY)
         is_change = pl.col("logid").is_in(list(CONFIG_LOGIDS)) | pl.col("cfgpath").is_not_null()
-        changes = system.filter(is_change)
+        changes = system.filter(is_change).with_columns(odd_quotes.alias("_badquote"))
+        state.broken_quotes += changes.get_column("_badquote").sum()
         state.non_records += system.height - changes.height
         if changes.height:
             changes = changes.with_columns(

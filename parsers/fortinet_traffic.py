@@ -49,7 +49,13 @@ def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         )
     # reasons quote the raw IP text, so canonical values are swapped in afterwards
     flags = {k: v for k, v in updates.items() if k.startswith("_")}
-    reason = frame.with_columns(**flags).select(pl.coalesce(reasons).alias("reason")).to_series()
+    reason = (
+        frame.with_columns(**flags)
+        .lazy()
+        .select(pl.coalesce(reasons).alias("reason"))
+        .collect()
+        .to_series()
+    )
     return frame.with_columns(**{k: updates[k] for k in IP_KEYS}), reason
 
 
@@ -119,7 +125,7 @@ def connections(frame: pl.DataFrame, path: str, untrusted: dict[str, list[str]])
     packets = pl.when(sent_pkt.is_null() & rcvd_pkt.is_null()).then(None)
     packets = packets.otherwise(sent_pkt.fill_null(0) + rcvd_pkt.fill_null(0))
 
-    out = frame.select(
+    out = frame.lazy().select(
         ts.alias("ts"),
         ts_end.alias("ts_end"),
         pl.lit("fortinet").alias("vendor"),
