@@ -303,7 +303,7 @@ def _segment(seg: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]
     while j < len(seg):
         tok = seg[j]
         if tok.kind == "word" and tok.quoted and " " in tok.text and "netsh" in tok.text.lower():
-            out.extend(_parse_text(tok.text, remote, level))
+            out.extend(_parse_text(tok.text.rstrip(",;"), remote, level))
         if seg[j].kind == "lbrace":
             close = _match_brace(seg, j)
             out.extend(_parse_tokens(seg[j + 1 : close], remote, level + 1))
@@ -671,10 +671,13 @@ def parse_script(lines: Iterable[tuple[int, str]]) -> list[tuple[int, NetshComma
         if head == "popd":
             in_pp = stack.pop() if stack else False
             continue
-        if _image(words[0]) == "netsh" or head in ("cmd", "cmd.exe", "powershell", "wmic"):
+        if in_pp:
+            cmd = parse_words(words, in_context=True)
+        elif resolve_context(words) is not None:  # `interface portproxy ...` in a netsh -f script
+            cmd = parse_words(words)
+        else:
             out.extend((line_no, c) for c in parse_command_line(text))
             continue
-        cmd = parse_words(words, in_context=True) if in_pp else parse_words(words)
         if cmd is not None:
             out.append((line_no, cmd))
     return out

@@ -37,7 +37,8 @@ def sniff_regquery(source: Source) -> bool:
         return False
     lines = [x for x in source.head_lines(50) if x.strip()]
     for i, line in enumerate(lines[:-1]):
-        if _Q_KEY.match(line) and registry.parse_key(line) is not None:
+        key = registry.parse_key(line) if _Q_KEY.match(line) and '"' not in line else None
+        if key is not None and key.value_name is None:
             nxt = lines[i + 1]
             if _Q_VALUE.match(nxt) or _Q_KEY.match(nxt):
                 return True
