@@ -83,7 +83,7 @@ def _segments(headers: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         key, value = key.strip().lower(), value.strip()
         if key == "time format":
             time_format = "utc" if value.lower() == "utc" else "local"
-        elif key == "fields":
+        elif text.startswith("#Fields:"):  # the same test that numbers the segments
             seg += 1
             fields = tuple(value.lower().split())
             where = line
