@@ -201,7 +201,8 @@ def _rule_change(rec: EventRecord, path: str, op: str, obj: str) -> dict[str, An
         "ts": rec.ts,
         "vendor": "windows",
         "device": rec.computer,
-        "admin": data.get("ModifyingUser") or rec.user_sid,
+        # The event's own UserID is the firewall service (LOCAL SERVICE), not the actor.
+        "admin": data.get("ModifyingUser") or None,
         "client": data.get("ModifyingApplication"),
         "operation": op,
         "command": str(rec.event_id),

@@ -349,7 +349,7 @@ def test_all_rules_deleted_settings_and_group_policy(tmp_path: Path) -> None:
                 Origin="local",
             ),
         ),
-        ("modify", "other", "group_policy", "S-1-5-19", []),
+        ("modify", "other", "group_policy", None, []),
     ]
 
 
