@@ -523,3 +523,19 @@ def test_corpus_examples_all_handled() -> None:
     assert found[
         "netsh interface portproxy add v6tov6 listenport=3390 connectaddress=[::1] connectport=445"
     ] == [E("add", "v6tov6", la="*", lp=3390, ca="::1", cp=445)]
+
+
+_NOISE = st.text(
+    alphabet=st.sampled_from(
+        list("netshiaportxyv46=\"'`^&|;{}()<>$%#[]:/\\.*-0123 \t\u201c\u201d")
+    ),
+    max_size=120,
+)
+
+
+@given(_NOISE)
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    for cmd in parse_command_line("netsh interface portproxy add v4tov4 " + text):
+        assert cmd.valid == (cmd.invalid_reason is None)
+    parse_command_line(text)
+    parse_script(enumerate(text.split("\t"), 1))
