@@ -24,10 +24,16 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     result.units = events.units
     result.records = len(events.records)
     result.rejects = reject_frame(source.display, events.rejects)
-    result.connections, result.rule_changes, stats = winevent.map_events(events, source.display)
+    computers = sorted({r.computer for r in events.records if r.computer})
+    fallback, rule = (None, None)
+    if any(r.computer is None for r in events.records):
+        fallback, rule = ctx.host_for(source)
+        result.stats.update({"host": fallback, "host_source": rule})
+    result.connections, result.rule_changes, stats = winevent.map_events(
+        events, source.display, fallback
+    )
     result.stats.update(stats)
     result.stats["container"] = events.container
-    computers = sorted({r.computer for r in events.records if r.computer})
     result.stats["computers"] = computers
     if events.rejects:
         result.warnings.append(f"{len(events.rejects)} event(s) could not be read")

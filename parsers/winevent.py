@@ -290,8 +290,13 @@ _CHANGE_IN = {
 }
 
 
-def map_events(events: EventReadResult, path: str) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
-    """CONNECTION and RULE_CHANGE frames plus stats (by_event_id, mapped counts)."""
+def map_events(
+    events: EventReadResult, path: str, fallback_host: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """CONNECTION and RULE_CHANGE frames plus stats (by_event_id, mapped counts).
+
+    `device` is the event's Computer; `fallback_host` fills it only where an event names none.
+    """
     conns: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     by_id: Counter[int] = Counter()
@@ -315,6 +320,9 @@ def map_events(events: EventReadResult, path: str) -> tuple[pl.DataFrame, pl.Dat
         change_frame if change_frame is not None else pl.DataFrame(schema=_CHANGE_IN),
         RULE_CHANGE,
     ).collect()
+    if fallback_host is not None:
+        connections = connections.with_columns(pl.col("device").fill_null(fallback_host))
+        rule_changes = rule_changes.with_columns(pl.col("device").fill_null(fallback_host))
     # Order ties by record id: stable sort on (ts, record_id), nulls last.
     connections = connections.sort(["ts", "record_id"], nulls_last=True, maintain_order=True)
     rule_changes = rule_changes.sort(["ts", "record_id"], nulls_last=True, maintain_order=True)

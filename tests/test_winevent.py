@@ -401,3 +401,35 @@ def test_decode_tables() -> None:
     assert winevent.decode("Action", "2") == "block"
     assert winevent.decode("Direction", "%%14593") == "outbound"
     assert winevent.decode("Origin", "2") == "group_policy"
+
+
+def test_events_without_a_computer_take_the_host_from_the_folder(tmp_path: Path) -> None:
+    line = (
+        '{"Id": 5156, "TimeCreated": "/Date(1773479703000)/", "RecordId": 9, '
+        '"ProviderName": "Microsoft-Windows-Security-Auditing", "LogName": "Security", '
+        '"Properties": [{"Value": 4}, {"Value": "System"}, {"Value": "%%14592"}, '
+        '{"Value": "10.1.1.20"}, {"Value": "445"}, {"Value": "198.51.100.7"}, {"Value": "50122"}, '
+        '{"Value": 6}, {"Value": 72}, {"Value": "%%14610"}, {"Value": 44}, '
+        '{"Value": "S-1-0-0"}, {"Value": "S-1-0-0"}]}\n'
+    )
+    folder = tmp_path / "FS03"
+    folder.mkdir()
+    (folder / "wfp.json").write_text(line)
+    source = Source(path=folder / "wfp.json", display="FS03/wfp.json", root=tmp_path)
+    result = windows.parse(source, ParseContext())
+    assert result.format == "winevent_json"
+    assert result.connections.select(
+        "ts", "device", "src_ip", "src_port", "dst_ip", "dst_port", "direction", "protocol"
+    ).rows() == [
+        (
+            utc(2026, 3, 14, 9, 15, 3),
+            "FS03",
+            "198.51.100.7",
+            50122,
+            "10.1.1.20",
+            445,
+            "inbound",
+            "tcp",
+        )
+    ]
+    assert (result.stats["host"], result.stats["host_source"]) == ("FS03", "folder")
