@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,8 +19,41 @@ import polars as pl
 
 # 0-based positions read by every contender (the fields fwcorr maps for a TRAFFIC connection).
 COLUMNS = (
-    0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 22, 23, 24, 25, 26, 27, 29,
-    30, 32, 33, 34, 35, 36, 46, 52, 65, 102,
+    0,
+    1,
+    2,
+    3,
+    4,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    22,
+    23,
+    24,
+    25,
+    26,
+    27,
+    29,
+    30,
+    32,
+    33,
+    34,
+    35,
+    36,
+    46,
+    52,
+    65,
+    102,
 )
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -41,9 +73,7 @@ def generate(path: Path, n: int) -> None:
         return e.cast(pl.String)
 
     src = pl.concat_str([pl.lit("10.1."), octet((h // 256) % 250), pl.lit("."), octet(h % 250 + 1)])
-    dst = pl.concat_str(
-        [pl.lit("203.0.113."), octet((h // 8) % 254 + 1)]
-    )
+    dst = pl.concat_str([pl.lit("203.0.113."), octet((h // 8) % 254 + 1)])
     nat_src = pl.when(h % 3 == 0).then(pl.lit("198.51.100.7")).otherwise(pl.lit("0.0.0.0"))
     nat_port = pl.when(h % 3 == 0).then(octet(1024 + h % 60000)).otherwise(pl.lit("0"))
     action = pl.when(h % 10 == 0).then(pl.lit("deny")).otherwise(pl.lit("allow"))
@@ -104,7 +134,10 @@ def generate(path: Path, n: int) -> None:
         octet(h % 450 + 1),
         octet(h % 450 + 1),
         pl.lit("tcp-fin"),
-        pl.lit("0"), pl.lit("0"), pl.lit("0"), pl.lit("0"),
+        pl.lit("0"),
+        pl.lit("0"),
+        pl.lit("0"),
+        pl.lit("0"),
         pl.lit(""),
         pl.lit("PA-5220-EDGE"),
         pl.lit("from-policy"),
@@ -167,18 +200,25 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     data = work / "PA-5220-EDGE" / "traffic.log"
     data.parent.mkdir(exist_ok=True)
-    if not data.exists() or sum(1 for _ in open(data, "rb")) != args.lines:
+    stamp = work / "generated.txt"
+    if not data.exists() or not stamp.exists() or stamp.read_text() != str(args.lines):
         generate(data, args.lines)
+        stamp.write_text(str(args.lines))
     size = data.stat().st_size
     cols = ",".join(map(str, COLUMNS))
     py = sys.executable
-    fwcorr = [py, "-m", "fwcorr", "parse", str(data), "--out", str(work / "out"), "--vendor", "paloalto"]
+    fwcorr = [py, "-c", "from fwcorr.cli import main; main()", "parse", str(data)]
+    fwcorr += ["--out", str(work / "out"), "--vendor", "paloalto"]
     results = {
         "fwcorr parse": run(fwcorr),
-        "polars scan_csv + select": run([py, "-c", POLARS_SCRIPT, str(data), str(work / "pl.parquet"), cols]),
+        "polars scan_csv + select": run(
+            [py, "-c", POLARS_SCRIPT, str(data), str(work / "pl.parquet"), cols]
+        ),
     }
     if not args.skip_pycsv:
-        results["python csv module"] = run([py, "-c", PYCSV_SCRIPT, str(data), str(work / "py.parquet"), cols])
+        results["python csv module"] = run(
+            [py, "-c", PYCSV_SCRIPT, str(data), str(work / "py.parquet"), cols]
+        )
     summary = json.loads((work / "out" / "summary.json").read_text())
     print(f"file: {data} ({size / 1e6:.0f} MB, {args.lines} lines, {len(COLUMNS)} columns read)")
     print(f"fwcorr totals: {summary['totals']}")
@@ -187,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, secs in results.items():
         print(f"| {name} | {secs:.2f} | {size / 1e6 / secs:.0f} | {args.lines / secs:,.0f} |")
     base = results["polars scan_csv + select"]
-    print(f"\nfwcorr parse throughput = {base / results['fwcorr parse']:.0%} of the bare polars scan")
+    print(
+        f"\nfwcorr parse throughput = {base / results['fwcorr parse']:.0%} of the bare polars scan"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ fallback host and, for RFC 5424, the device's UTC offset. Fields are mapped by p
 
 from __future__ import annotations
 
+import csv
 import re
 
 import polars as pl
@@ -17,7 +18,7 @@ from fwcorr.inputs import Source
 from parsers import paloalto_export
 from parsers.paloalto_common import NAME, Pending, finish
 from parsers.paloalto_config import layout_columns
-from parsers.paloalto_layout import CONFIG, CONFIG_INLINE_SHIFT, THREAT, TRAFFIC
+from parsers.paloalto_layout import CONFIG, CONFIG_INLINE_SHIFT, THREAT, TRAFFIC, TYPES
 from parsers.paloalto_split import Split, fetch_lines, realign, split_source, split_text
 from parsers.paloalto_time import parse_headers
 
@@ -28,7 +29,6 @@ _SNIFF = re.compile(
     r"GLOBALPROTECT|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|CORRELATION|GTP|SCTP|START),"
 )
 _TYPE_RE = r"^[A-Z][A-Z0-9_-]{1,31}$"
-_START_RE = r"(?:^|\s)1$"
 # Lines syslog daemons write between forwarded messages: recognised, not records.
 _NOISE = re.compile(
     r"last message repeated \d+ times|-- MARK --|message repeated \d+ times|rsyslogd: "
@@ -59,11 +59,19 @@ def _named(frame: pl.DataFrame, positions: dict[str, int]) -> pl.DataFrame:
 def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
     """Rows that are PAN-OS records (realigning odd headers); the rest settled in `pending`."""
     fields = split.fields
-    ok = pl.col("f0").str.contains(_START_RE).fill_null(False) & pl.col("f3").str.contains(
-        _TYPE_RE
-    ).fill_null(False)
-    fields = fields.with_columns(__ok=ok)
+    f0, f3 = pl.col("f0"), pl.col("f3")
+    start = (f0 == "1") | f0.str.ends_with(" 1") | f0.str.ends_with("\t1")
+    fields = fields.with_columns(__ok=(start & f3.is_in(TYPES)).fill_null(False))
     odd = fields.filter(~pl.col("__ok"))
+    if odd.height:  # other/unknown type names: the regex only runs on the few such rows
+        fields = fields.with_columns(
+            __ok=pl.col("__ok") | (start & f3.str.contains(_TYPE_RE)).fill_null(False)
+        )
+        odd = fields.filter(~pl.col("__ok"))
+    if odd.height:
+        empty = (f0.is_null() | (f0.str.strip_chars() == "")) & pl.col("f1").is_null()
+        pending.non_records += int(odd.select(empty.sum()).item())
+        odd = odd.filter(~empty)
     fields = fields.filter(pl.col("__ok")).drop("__ok") if odd.height else fields.drop("__ok")
     if odd.height:
         texts = fetch_lines(source, odd.get_column("line").to_list(), split)
@@ -86,9 +94,10 @@ def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
 
 def _headers(fields: pl.DataFrame) -> pl.DataFrame:
     """Attach hdr_host / hdr_offset parsed from the syslog header before the record."""
-    header = pl.col("f0").str.strip_suffix("1").alias("header")
-    fields = fields.with_columns(header)
-    table = parse_headers(fields.get_column("header"))
+    firsts = fields.get_column("f0").unique()
+    table = parse_headers(firsts.str.strip_suffix("1")).with_columns(
+        (pl.col("header") + "1").alias("f0")
+    )
     if table.select(pl.col("hdr_host").n_unique(), pl.col("hdr_offset").n_unique()).row(0) == (
         1,
         1,
@@ -98,11 +107,13 @@ def _headers(fields: pl.DataFrame) -> pl.DataFrame:
             pl.lit(host, pl.String).alias("hdr_host"), pl.lit(off, pl.Int32).alias("hdr_offset")
         )
     return fields.join(
-        table.select("header", "hdr_host", "hdr_offset"), on="header", how="left"
-    ).sort("line")
+        table.select("f0", "hdr_host", "hdr_offset"), on="f0", how="left", maintain_order="left"
+    )
 
 
-def _truncated_last(split: Split, source: Source, fields: pl.DataFrame, pending: Pending) -> pl.DataFrame:
+def _truncated_last(
+    split: Split, source: Source, fields: pl.DataFrame, pending: Pending
+) -> pl.DataFrame:
     """Reject the last line when it has no newline and fewer fields than its neighbours."""
     if split.ends_with_newline or split.units == 0 or fields.height == 0:
         return fields
@@ -114,14 +125,17 @@ def _truncated_last(split: Split, source: Source, fields: pl.DataFrame, pending:
     for num, text in texts.items():
         try:
             counts[num] = len(split_text(text))
-        except Exception:  # noqa: BLE001 - any split failure just means "not comparable"
+        except csv.Error:  # not comparable
             continue
     last_type = fields.get_column("f3").tail(1).item()
     types = dict(fields.filter(pl.col("line") >= last - 5).select("line", "f3").iter_rows())
     peers = [c for n, c in counts.items() if n != last and types.get(n) == last_type]
     if last in counts and peers and counts[last] < max(peers):
         pending.rejects.append(
-            (last, f"truncated last line ({counts[last]} of {max(peers)} fields, no newline at end of file)")
+            (
+                last,
+                f"truncated last line ({counts[last]} of {max(peers)} fields, no newline at end of file)",
+            )
         )
         pending.excerpts[last] = texts[last]
         return fields.filter(pl.col("line") != last)
@@ -163,6 +177,4 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
         return fetch_lines(source, numbers, split)
 
     stats = {"fast_path": split.lines is None}
-    return finish(
-        pending, ctx, source, split.units, texts, require_elapsed=True, stats=stats
-    )
+    return finish(pending, ctx, source, split.units, texts, require_elapsed=True, stats=stats)

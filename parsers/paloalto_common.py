@@ -30,7 +30,7 @@ class Pending:
 
 def resolve_device(frame: pl.DataFrame, ctx: ParseContext, source: Source) -> pl.DataFrame:
     """device = device_name field, else serial via site config, else header host, else file host."""
-    fallback, rule = ctx.host_for(source)
+    fallback, _ = ctx.host_for(source)
     serials = {d.serial: d.name for d in ctx.config.devices.values() if d.serial}
     parts = []
     if "device_name" in frame.columns:
@@ -88,14 +88,19 @@ def finish(
             if good.height:
                 by_type[log_type] = by_type.get(log_type, 0) + good.height
                 tz_rows.append(good.select("device", pl.col("__tzsrc").alias("tz")))
-                conns.append(good.with_columns(pl.lit(source.display).alias("src_file"),
-                                               pl.col("line").alias("src_line")))
+                conns.append(
+                    good.with_columns(
+                        pl.lit(source.display).alias("src_file"), pl.col("line").alias("src_line")
+                    )
+                )
     for frame in pending.config:
         frame = resolve_device(frame, ctx, source)
         if frame.height and frame.get_column("raw").null_count() == frame.height:
             got = texts(frame.get_column("line").to_list())
             frame = frame.with_columns(
-                pl.col("line").replace_strict(got, default=None, return_dtype=pl.String).alias("raw")
+                pl.col("line")
+                .replace_strict(got, default=None, return_dtype=pl.String)
+                .alias("raw")
             )
         good, bad = to_rule_changes(frame, _zones([frame]))
         rejects.extend(bad.iter_rows())
@@ -106,7 +111,9 @@ def finish(
     if conns:
         result.connections = conform(pl.concat(conns, how="diagonal_relaxed"), CONNECTION).collect()
     if changes:
-        result.rule_changes = conform(pl.concat(changes, how="diagonal_relaxed"), RULE_CHANGE).collect()
+        result.rule_changes = conform(
+            pl.concat(changes, how="diagonal_relaxed"), RULE_CHANGE
+        ).collect()
     if rejects:
         lines = sorted({n for n, _ in rejects} - set(pending.excerpts))
         got = {**texts(lines), **pending.excerpts}
@@ -136,5 +143,6 @@ def finish(
     for f in (result.connections, result.rule_changes):
         devices.update(d for d in f.get_column("device").unique().to_list() if d)
     stats["devices"] = sorted(devices)
+    stats["file_host"], stats["host_source"] = ctx.host_for(source)
     result.stats = stats
     return result

@@ -71,9 +71,7 @@ def attributes(before: str | None, after: str | None) -> list[dict[str, str | No
     old, new = parse_detail(before), parse_detail(after)
     names = list(dict.fromkeys([*old, *new]))
     return [
-        {"name": n, "old": old.get(n), "new": new.get(n)}
-        for n in names
-        if old.get(n) != new.get(n)
+        {"name": n, "old": old.get(n), "new": new.get(n)} for n in names if old.get(n) != new.get(n)
     ]
 
 
@@ -84,9 +82,9 @@ def _txt(name: str) -> pl.Expr:
 
 def layout_columns(fields: pl.DataFrame, pos: dict[str, int], shift: int) -> pl.DataFrame:
     """Pick named CONFIG fields from positional columns, per row's layout (default/inline)."""
-    inline = pl.col(f"f{pos['seqno'] + shift + 1}").str.starts_with("0x").fill_null(False) & ~pl.col(
-        f"f{pos['actionflags']}"
-    ).str.starts_with("0x").fill_null(False)
+    inline = pl.col(f"f{pos['seqno'] + shift + 1}").str.starts_with("0x").fill_null(
+        False
+    ) & ~pl.col(f"f{pos['actionflags']}").str.starts_with("0x").fill_null(False)
 
     def pick(key: str) -> pl.Expr:
         p = pos[key]
@@ -138,9 +136,9 @@ def to_rule_changes(frame: pl.DataFrame, zones: list[str]) -> tuple[pl.DataFrame
         oname = oname.when(path.str.contains(pattern)).then(path.str.extract(pattern, 1))
     # A move or delete of the rulebase itself names no rule; keep the rule type.
     otype = otype.when(path.str.contains(_RULEBASE)).then(
-        pl.when(path.str.contains("nat rules$")).then(pl.lit("nat_rule")).otherwise(
-            pl.lit("security_rule")
-        )
+        pl.when(path.str.contains("nat rules$"))
+        .then(pl.lit("nat_rule"))
+        .otherwise(pl.lit("security_rule"))
     )
     naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     rec_off = record_offset(pl.col("high_res_timestamp"))
@@ -175,14 +173,24 @@ def to_rule_changes(frame: pl.DataFrame, zones: list[str]) -> tuple[pl.DataFrame
         _txt("result").alias("result"),
         pl.when(before.is_not_null() | after.is_not_null())
         .then(
-            (before.fill_null("").str.count_matches("{", literal=True) != before.fill_null("").str.count_matches("}", literal=True))
-            | (after.fill_null("").str.count_matches("{", literal=True) != after.fill_null("").str.count_matches("}", literal=True))
+            (
+                before.fill_null("").str.count_matches("{", literal=True)
+                != before.fill_null("").str.count_matches("}", literal=True)
+            )
+            | (
+                after.fill_null("").str.count_matches("{", literal=True)
+                != after.fill_null("").str.count_matches("}", literal=True)
+            )
         )
         .alias("truncated"),
         pl.col("raw"),
         pl.col("line").alias("src_line"),
         tz_source(rec_off, pl.col("zone"), pl.col("hdr_offset")).alias("__tzsrc"),
     ).with_columns(
-        pl.Series("attributes", attrs, dtype=pl.List(pl.Struct({"name": pl.String, "old": pl.String, "new": pl.String})))
+        pl.Series(
+            "attributes",
+            attrs,
+            dtype=pl.List(pl.Struct({"name": pl.String, "old": pl.String, "new": pl.String})),
+        )
     )
     return good, bad

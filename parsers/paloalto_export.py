@@ -13,7 +13,7 @@ import polars as pl
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from fwcorr.lines import read_lines
-from parsers.paloalto_common import NAME, Pending, finish
+from parsers.paloalto_common import Pending, finish
 from parsers.paloalto_layout import ALIAS_INDEX, CONFIG, THREAT, TRAFFIC, norm_name
 from parsers.paloalto_split import split_lines
 
@@ -100,6 +100,4 @@ def parse_export(source: Source, ctx: ParseContext) -> ParseResult:
         return dict(got.iter_rows())
 
     stats = {"layout": "web_export", "columns": len(header)}
-    return finish(
-        pending, ctx, source, lines.height, texts, require_elapsed=False, stats=stats
-    )
+    return finish(pending, ctx, source, lines.height, texts, require_elapsed=False, stats=stats)

@@ -70,8 +70,7 @@ def ipv6(text: pl.Expr) -> pl.Expr:
     g, valid = _groups(text)
     mapped = pl.all_horizontal([x == 0 for x in g[:5]]) & (g[5] == 0xFFFF)
     dotted = pl.concat_str(
-        [(g[6] // 256).cast(pl.String), (g[6] % 256).cast(pl.String)]
-        + [(g[7] // 256).cast(pl.String), (g[7] % 256).cast(pl.String)],
+        [(g[i] // 256 if hi else g[i] % 256).cast(pl.String) for i in (6, 7) for hi in (1, 0)],
         separator=".",
     )
     # Longest run (>= 2) of zero groups, first on ties: (start, length).
@@ -102,7 +101,7 @@ def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     present = [c for c in columns if c in frame.columns]
     if not present:
         return frame
-    stripped = frame.with_columns(pl.col(c).str.strip_chars() for c in present)
+    stripped = frame
     six = stripped.select(
         pl.concat([pl.col(c).filter(pl.col(c).str.contains(":", literal=True)) for c in present])
         .unique()
@@ -119,6 +118,6 @@ def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
             ).alias(f"__v4_{c}")
             for c in present
         )
-    return out.with_columns(
-        pl.col(f"__v4_{c}").alias(f"{c}_ip") for c in present
-    ).drop([f"__v4_{c}" for c in present])
+    return out.with_columns(pl.col(f"__v4_{c}").alias(f"{c}_ip") for c in present).drop(
+        [f"__v4_{c}" for c in present]
+    )

@@ -40,13 +40,14 @@ class Split:
 
 
 def fast_path_ok(source: Source) -> bool:
-    """Plain UTF-8 file the CSV reader can take directly, one row per line."""
+    """Plain UTF-8 file the CSV reader can take directly, one row per line.
+
+    Single-byte memchr scans only; blank lines are fine (the reader keeps them as empty rows).
+    """
     if source.compression is not None or source.encoding != "utf-8" or source.size == 0:
         return False
     with source.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        if mm[:1] in (b"\n", b"\r"):
-            return False
-        return all(mm.find(tok) < 0 for tok in (b'"', b"{", b"\x00", b"\n\n", b"\n\r\n"))
+        return all(mm.find(tok) < 0 for tok in (b'"', b"{", b"\x00"))
 
 
 def _cols(project: tuple[int, ...]) -> list[str]:
@@ -178,9 +179,7 @@ def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Spli
     slow, bad = _python_rows(braced, project)
     parts.append(slow)
     frame = pl.concat([p for p in parts if p is not None]).sort("line")
-    return Split(
-        fields=frame, units=lines.height, blank=blank, rejects=rejects + bad, lines=lines
-    )
+    return Split(fields=frame, units=lines.height, blank=blank, rejects=rejects + bad, lines=lines)
 
 
 def split_source(source: Source) -> Split:
@@ -230,4 +229,27 @@ def realign(texts: dict[int, str]) -> pl.DataFrame:
             cols[c].append(row[i] if i < len(row) else None)
     return pl.DataFrame(
         {"line": nums, **cols}, schema={"line": pl.Int64, **dict.fromkeys(FCOLS, pl.String)}
+    )
+
+
+def tidy(frame: pl.DataFrame, columns: list[str], force: bool = False) -> pl.DataFrame:
+    """Strip surrounding whitespace (whitespace-only -> null), only in columns that have any."""
+    present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    if not present:
+        return frame
+    if force:
+        dirty = present
+    else:
+        edge = frame.select(
+            (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c)
+            for c in present
+        ).row(0)
+        dirty = [c for c, flag in zip(present, edge, strict=True) if flag]
+    if not dirty:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars().str.len_bytes() > 0)
+        .then(pl.col(c).str.strip_chars())
+        .alias(c)
+        for c in dirty
     )

@@ -30,9 +30,20 @@ def offset_minutes(stamp: pl.Expr) -> pl.Expr:
 
 
 def record_offset(high_res: pl.Expr) -> pl.Expr:
-    """Offset carried by a PAN-OS high-resolution timestamp (2023-10-04T18:54:25.443+08:00)."""
-    ok = high_res.str.contains(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)$")
-    return pl.when(ok).then(offset_minutes(high_res))
+    """Offset carried by a PAN-OS high-resolution timestamp (2023-10-04T18:54:25.443+08:00).
+
+    Fixed-width slicing rather than a regex: this runs on every TRAFFIC row.
+    """
+    tail = high_res.str.slice(-6, 6)
+    sign = tail.str.slice(0, 1)
+    hours = tail.str.slice(1, 2).cast(pl.Int32, strict=False)
+    mins = tail.str.slice(4, 2).cast(pl.Int32, strict=False)
+    iso = (high_res.str.slice(10, 1) == "T") & (high_res.str.slice(4, 1) == "-")
+    signed = (sign == "+") | (sign == "-")
+    ok = iso & signed & (tail.str.slice(3, 1) == ":") & (hours <= 14) & (mins <= 59)
+    value = pl.when(sign == "-").then(-(hours * 60 + mins)).otherwise(hours * 60 + mins)
+    zulu = iso & high_res.str.ends_with("Z")
+    return pl.when(ok).then(value).when(zulu).then(pl.lit(0, pl.Int32)).cast(pl.Int32)
 
 
 def parse_headers(headers: pl.Series) -> pl.DataFrame:
@@ -42,9 +53,7 @@ def parse_headers(headers: pl.Series) -> pl.DataFrame:
     relay = h.str.extract_groups(_RELAY)
     bsd = h.str.extract_groups(_BSD)
     frame = pl.DataFrame({"header": headers.unique()})
-    return frame.with_columns(
-        ietf=ietf, relay=relay, bsd=bsd
-    ).select(
+    return frame.with_columns(ietf=ietf, relay=relay, bsd=bsd).select(
         "header",
         pl.when(pl.col("ietf").struct.field("1").is_not_null())
         .then(pl.lit("rfc5424"))
@@ -77,7 +86,9 @@ def shift(naive: pl.Expr, minutes: pl.Expr) -> pl.Expr:
     return (naive - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC")
 
 
-def to_utc(naive: pl.Expr, rec_off: pl.Expr, zone: pl.Expr, hdr_off: pl.Expr, zones: list[str]) -> pl.Expr:
+def to_utc(
+    naive: pl.Expr, rec_off: pl.Expr, zone: pl.Expr, hdr_off: pl.Expr, zones: list[str]
+) -> pl.Expr:
     """Naive PAN-OS local time -> UTC following the documented precedence."""
     out = pl.when(rec_off.is_not_null()).then(shift(naive, rec_off))
     for z in zones:

@@ -12,6 +12,7 @@ import polars as pl
 
 from fwcorr.config import SiteConfig
 from parsers.paloalto_ip import canonical_columns
+from parsers.paloalto_split import tidy
 from parsers.paloalto_time import PANOS_TIME, record_offset, to_utc, tz_source
 
 _NUMERIC = ("repeatcnt", "bytes_sent", "bytes_received", "packets", "elapsed")
@@ -91,53 +92,75 @@ def _direction(cfg: SiteConfig) -> pl.Expr:
     )
 
 
-def _reason(require_elapsed: bool, log_type: str) -> pl.Expr:
-    """First problem of a row, or null when the row is a good connection."""
-    chain = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+def _checks(require_elapsed: bool, log_type: str) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(is-bad flag, reason text) pairs in reporting order; flags use the __-prefixed casts."""
+    out: list[tuple[pl.Expr, pl.Expr]] = []
     if require_elapsed:
-        chain = chain.when(pl.col("elapsed").is_null()).then(
-            pl.lit(f"truncated {log_type} record (fewer than 37 fields)")
+        out.append(
+            (
+                pl.col("elapsed").is_null(),
+                pl.lit(f"truncated {log_type} record (fewer than 37 fields)"),
+            )
         )
-    chain = chain.when(pl.col("__ts").is_null()).then(
-        pl.concat_str(
-            [pl.lit("unparseable time: "), pl.col("time_generated").fill_null("(missing)")]
+    out.append(
+        (
+            pl.col("__ts").is_null(),
+            pl.concat_str(
+                [pl.lit("unparseable time: "), pl.col("time_generated").fill_null("(missing)")]
+            ),
         )
     )
-    for name in ("src", "dst", "natsrc", "natdst"):
-        label = {"src": "src_ip", "dst": "dst_ip", "natsrc": "nat_src_ip", "natdst": "nat_dst_ip"}
+    label = {"src": "src_ip", "dst": "dst_ip", "natsrc": "nat_src_ip", "natdst": "nat_dst_ip"}
+    for name, text in label.items():
         raw = pl.col(name)
-        bad = pl.col(f"{name}_ip").is_null() & (
-            raw.is_not_null() if name.startswith("nat") else pl.lit(True)
-        )
-        chain = chain.when(bad).then(
-            pl.concat_str([pl.lit(f"invalid {label[name]}: "), raw.fill_null("(missing)")])
-        )
+        bad = pl.col(f"{name}_ip").is_null()
+        if name.startswith("nat"):
+            bad = bad & raw.is_not_null()
+        out.append((bad, pl.concat_str([pl.lit(f"invalid {text}: "), raw.fill_null("(missing)")])))
     for name in _PORTS:
-        val = _int(name)
+        val = pl.col(f"__{name}")
         bad = pl.col(name).is_not_null() & (val.is_null() | (val < 0) | (val > 65535))
-        chain = chain.when(bad).then(
-            pl.concat_str([pl.lit(f"port out of range or non-numeric: {name}="), pl.col(name)])
+        out.append(
+            (
+                bad,
+                pl.concat_str([pl.lit(f"port out of range or non-numeric: {name}="), pl.col(name)]),
+            )
         )
     for name in _NUMERIC:
-        bad = pl.col(name).is_not_null() & _int(name).is_null()
-        chain = chain.when(bad).then(pl.concat_str([pl.lit(f"non-numeric {name}: "), pl.col(name)]))
-    return chain.otherwise(None)
+        bad = pl.col(name).is_not_null() & pl.col(f"__{name}").is_null()
+        out.append((bad, pl.concat_str([pl.lit(f"non-numeric {name}: "), pl.col(name)])))
+    return out
+
+
+_TEXT = (
+    "subtype", "rule", "srcuser", "app", "vsys", "from", "to", "inbound_if", "outbound_if",
+    "sessionid", "proto", "action", "session_end_reason", "rule_uuid",
+)  # fmt: skip
 
 
 def to_connections(
-    frame: pl.DataFrame, cfg: SiteConfig, zones: list[str], *, require_elapsed: bool, log_type: str
+    frame: pl.DataFrame,
+    cfg: SiteConfig,
+    zones: list[str],
+    *,
+    require_elapsed: bool,
+    log_type: str,
+    exact: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(good rows mapped to CONNECTION columns, bad rows with `line` and `reason`)."""
+    """(good rows mapped to CONNECTION columns, bad rows with `line` and `reason`).
+
+    Validity flags are computed for every row; reason texts only for the (few) bad rows. Numbers
+    and addresses are first read as written; rows that fail are retried with every field
+    stripped of surrounding whitespace (`exact`), so padding costs nothing on clean files.
+    """
     keys = [
         "subtype", "time_generated", "src", "dst", "natsrc", "natdst", "rule", "srcuser", "app",
         "vsys", "from", "to", "inbound_if", "outbound_if", "sessionid", "repeatcnt", "sport",
         "dport", "natsport", "natdport", "proto", "action", "bytes_sent", "bytes_received",
         "packets", "start", "elapsed", "session_end_reason", "rule_uuid", "high_res_timestamp",
     ]  # fmt: skip
-    frame = _ensure(frame, keys)
-    frame = frame.with_columns(
-        pl.col(n).str.strip_chars().replace("", None) for n in (*_PORTS, *_NUMERIC)
-    )
+    raw = _ensure(frame, keys)
+    frame = tidy(raw, keys, force=True) if exact else tidy(raw, list(_TEXT))
     frame = canonical_columns(frame, ["src", "dst", "natsrc", "natdst"])
     actions = frame.get_column("action").unique().to_list()
     amap = {a: normalise_action(a) for a in actions if a is not None}
@@ -145,62 +168,75 @@ def to_connections(
     gen_naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     rec_off = record_offset(pl.col("high_res_timestamp"))
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
-    local = pl.coalesce(start_naive, gen_naive)
-    elapsed = _int("elapsed")
-    nat_ip = {"natsrc_ip", "natdst_ip"}
+    checks = _checks(require_elapsed, log_type)
     lf = frame.lazy().with_columns(
-        __ts=to_utc(local, rec_off, zone, hdr_off, zones),
-        __tzsrc=tz_source(rec_off, zone, hdr_off),
-        __has_start=start_naive.is_not_null(),
+        __start=start_naive,
+        __local=pl.coalesce(start_naive, gen_naive),
+        __off=rec_off,
+        **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
     )
-    lf = lf.with_columns(__reason=_reason(require_elapsed, log_type))
-    out = lf.select(
+    lf = lf.with_columns(
+        __ts=to_utc(pl.col("__local"), pl.col("__off"), zone, hdr_off, zones),
+        __tzsrc=tz_source(pl.col("__off"), zone, hdr_off),
+    ).with_columns(__bad=pl.any_horizontal([flag for flag, _ in checks]))
+    done = lf.collect()
+    bad_rows = done.filter(pl.col("__bad"))
+    retried = None
+    if bad_rows.height and not exact:
+        again = raw.filter(pl.col("line").is_in(bad_rows.get_column("line").implode()))
+        retried, bad = to_connections(
+            again, cfg, zones, require_elapsed=require_elapsed, log_type=log_type, exact=True
+        )
+        bad_rows = bad_rows.filter(pl.col("line").is_in(bad.get_column("line").implode()))
+    reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for flag, text in checks:
+        reason = reason.when(flag).then(text)
+    bad = bad_rows.select("line", reason.otherwise(pl.lit("invalid record")).alias("reason"))
+    good = done.filter(~pl.col("__bad")) if bad_rows.height else done
+    elapsed = pl.col("__elapsed")
+    nat = {"natsrc_ip": "nat_src_ip", "natdst_ip": "nat_dst_ip"}
+    out = good.lazy().select(
         "line",
-        "__reason",
         "__tzsrc",
         pl.col("__ts").alias("ts"),
-        pl.when(
-            pl.col("__has_start") & elapsed.is_not_null() & (pl.col("subtype") != "start")
-        )
+        pl.when(pl.col("__start").is_not_null() & (pl.col("subtype") != "start"))
         .then(pl.col("__ts") + pl.duration(seconds=elapsed))
         .alias("ts_end"),
         pl.lit("paloalto").alias("vendor"),
         "device",
         pl.lit(log_type.lower()).alias("log_type"),
         pl.col("action").replace_strict(amap, default=None, return_dtype=pl.String),
-        _txt("proto").str.to_lowercase().alias("protocol"),
+        pl.col("proto").str.to_lowercase().alias("protocol"),
         pl.col("src_ip"),
-        _int("sport").alias("src_port"),
+        pl.col("__sport").alias("src_port"),
         pl.col("dst_ip"),
-        _int("dport").alias("dst_port"),
+        pl.col("__dport").alias("dst_port"),
         *[
-            pl.when(~pl.col(c).is_in(["0.0.0.0", "::"])).then(pl.col(c)).alias(c)
-            for c in sorted(nat_ip)
+            pl.when(~pl.col(c).is_in(["0.0.0.0", "::"])).then(pl.col(c)).alias(new)
+            for c, new in nat.items()
         ],
-        pl.when(_int("natsport") != 0).then(_int("natsport")).alias("nat_src_port"),
-        pl.when(_int("natdport") != 0).then(_int("natdport")).alias("nat_dst_port"),
+        pl.when(pl.col("__natsport") != 0).then(pl.col("__natsport")).alias("nat_src_port"),
+        pl.when(pl.col("__natdport") != 0).then(pl.col("__natdport")).alias("nat_dst_port"),
         _direction(cfg).alias("direction"),
-        _txt("rule").alias("rule"),
-        _txt("rule_uuid").alias("rule_id"),
-        _int("bytes_sent").alias("bytes_out"),
-        _int("bytes_received").alias("bytes_in"),
-        _int("packets").alias("packets"),
+        pl.col("rule"),
+        pl.col("rule_uuid").alias("rule_id"),
+        pl.col("__bytes_sent").alias("bytes_out"),
+        pl.col("__bytes_received").alias("bytes_in"),
+        pl.col("__packets").alias("packets"),
         elapsed.cast(pl.Float64).alias("duration_s"),
-        _txt("sessionid").alias("session_id"),
-        _txt("from").alias("src_zone"),
-        _txt("to").alias("dst_zone"),
-        _txt("inbound_if").alias("src_intf"),
-        _txt("outbound_if").alias("dst_intf"),
-        _txt("app").alias("app"),
-        _txt("srcuser").alias("user"),
-        _txt("rule_uuid").alias("rule_uuid"),
-        _txt("vsys").alias("vsys"),
-        _txt("session_end_reason").alias("end_reason"),
-        _int("repeatcnt").alias("repeat_count"),
-    ).rename({"natsrc_ip": "nat_src_ip", "natdst_ip": "nat_dst_ip"})
-    done = out.collect()
-    bad = done.filter(pl.col("__reason").is_not_null()).select(
-        "line", pl.col("__reason").alias("reason")
+        pl.col("sessionid").alias("session_id"),
+        pl.col("from").alias("src_zone"),
+        pl.col("to").alias("dst_zone"),
+        pl.col("inbound_if").alias("src_intf"),
+        pl.col("outbound_if").alias("dst_intf"),
+        pl.col("app"),
+        pl.col("srcuser").alias("user"),
+        pl.col("rule_uuid"),
+        pl.col("vsys"),
+        pl.col("session_end_reason").alias("end_reason"),
+        pl.col("__repeatcnt").alias("repeat_count"),
     )
-    good = done.filter(pl.col("__reason").is_null()).drop("__reason")
+    good = out.collect()
+    if retried is not None and retried.height:
+        good = pl.concat([good, retried]).sort("line")
     return good, bad
