@@ -115,7 +115,10 @@ def parse_time(value: Any) -> datetime:
             if key in value:
                 return parse_time(value[key])
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
+        # Epoch seconds (Velociraptor's SystemTime) or milliseconds: any ms value after 1973
+        # exceeds 1e11, any seconds value before the year 5000 is below it.
+        unit = "milliseconds" if abs(value) >= 1e11 else "seconds"
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(**{unit: value})
     text = _text(value)
     if not text:
         raise _BadEvent("missing time created")
@@ -217,7 +220,7 @@ def sniff_container(source: Source) -> str | None:
     if text[:1] in ("{", "["):
         if '"winlog"' in text or '"winlog.event_id"' in text:
             return "ecs_json"
-        if '"Event"' in text and '"System"' in text:
+        if '"System"' in text and re.search(r'"(?:Event|EventData|UserData)"\s*:', text):
             return "evtx_json"
         if re.search(r'"(?:Id|EventID)"\s*:', text) and re.search(
             r'"(?:TimeCreated|MachineName|ProviderName|RecordId|LogName)"\s*:', text
@@ -388,10 +391,8 @@ def _from_event_json(
     system = event.get("System")
     if not isinstance(system, dict):
         raise _BadEvent("event has no System section")
-    provider = _attrs(system.get("Provider")).get("Name")
-    created = _attrs(system.get("TimeCreated")).get("SystemTime")
-    if created is None:
-        created = system.get("TimeCreated_attributes", {}).get("SystemTime")
+    provider = _sys_attr(system, "Provider", "Name")
+    created = _sys_attr(system, "TimeCreated", "SystemTime")
     ts = parse_time(created if created is not None else fallback_ts)
     rid = _opt_int(system.get("EventRecordID"))
     data: dict[str, str | None]
@@ -402,6 +403,8 @@ def _from_event_json(
         data = _json_data(inner[0]) if inner else {}
     else:
         data = {}
+    if event.get("Message") is not None and "Message" not in data:
+        data["Message"] = _text(event["Message"])
     return _record(
         event_id=_int(system.get("EventID"), "EventID"),
         provider=provider,
@@ -412,8 +415,18 @@ def _from_event_json(
         data=data,
         ordinal=ordinal,
         line=line,
-        user_sid=_attrs(system.get("Security")).get("UserID"),
+        user_sid=_sys_attr(system, "Security", "UserID"),
     )
+
+
+def _sys_attr(system: dict[str, Any], name: str, attr: str) -> Any:
+    """An attribute of a System child in any JSON rendering: `#attributes` (evtx),
+    `<name>_attributes` (evtx_dump --separate-json-attributes) or plain keys (Velociraptor)."""
+    node = system.get(name)
+    for holder in (_attrs(node), system.get(f"{name}_attributes"), node):
+        if isinstance(holder, dict) and holder.get(attr) is not None:
+            return holder[attr]
+    return None
 
 
 # ---------------------------------------------------------------- event XML
@@ -728,6 +741,8 @@ def _json_event(obj: Any, ordinal: int, line: int) -> tuple[str, EventRecord]:
     if "winlog" in obj or "winlog.event_id" in obj:
         return "ecs_json", _from_ecs(obj, ordinal, line)
     if isinstance(obj.get("Event"), dict) and "System" in obj["Event"]:
+        return "evtx_json", _from_event_json(obj, ordinal, line)
+    if isinstance(obj.get("System"), dict):  # the same shape without the Event wrapper
         return "evtx_json", _from_event_json(obj, ordinal, line)
     if any(k in obj for k in ("Id", "EventID", "EventId")):
         return "winevent_json", _from_winevent(obj, ordinal, line)

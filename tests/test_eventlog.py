@@ -404,3 +404,56 @@ def test_corrupt_evtx_record_is_rejected_and_the_rest_kept(tmp_path: Path) -> No
     assert line == 36
     assert reason.startswith("EVTX record not parsed: Failed to parse record number 36")
     assert Counter(r.event_id for r in result.records)[5156] == 63
+
+
+def test_evtx_style_json_with_and_without_event_wrapper(tmp_path: Path) -> None:
+    dump = {  # evtx_dump -o jsonl
+        "Event": {
+            "#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+            "System": {
+                "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                "EventID": 5157,
+                "TimeCreated": {"#attributes": {"SystemTime": "2026-03-14T09:15:04.000000Z"}},
+                "EventRecordID": 50112,
+                "Channel": "Security",
+                "Computer": "WEB01.corp.example",
+                "Security": None,
+            },
+            "EventData": {"Direction": "%%14592", "Protocol": 6, "DestPort": "61002"},
+        }
+    }
+    velo = {  # Velociraptor parse_evtx(): no Event wrapper, plain keys, epoch seconds
+        "System": {
+            "Provider": {"Name": "Microsoft-Windows-Windows Firewall With Advanced Security"},
+            "EventID": {"Value": 2004},
+            "TimeCreated": {"SystemTime": 1773479521.5},
+            "EventRecordID": 1201,
+            "Channel": "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+            "Computer": "WEB01",
+            "Security": {"UserID": "S-1-5-19"},
+        },
+        "EventData": {"RuleName": "Allow 9999 In", "Action": 3},
+        "Message": "A rule has been added to the Windows Defender Firewall exception list.",
+    }
+    source = write(tmp_path, "events.jsonl", json.dumps(dump) + "\n" + json.dumps(velo) + "\n")
+    assert sniff_container(source) == "evtx_json"
+    result = read_events(source)
+    assert result.rejects == []
+    first, second = result.records
+    assert (first.event_id, first.record_id, first.ts, first.data) == (
+        5157,
+        50112,
+        datetime(2026, 3, 14, 9, 15, 4, tzinfo=UTC),
+        {"Direction": "%%14592", "Protocol": "6", "DestPort": "61002"},
+    )
+    assert (second.event_id, second.ts, second.user_sid, second.line) == (
+        2004,
+        datetime(2026, 3, 14, 9, 12, 1, 500000, tzinfo=UTC),
+        "S-1-5-19",
+        2,
+    )
+    assert second.data == {
+        "RuleName": "Allow 9999 In",
+        "Action": "3",
+        "Message": "A rule has been added to the Windows Defender Firewall exception list.",
+    }
