@@ -23,6 +23,7 @@ from fwcorr.schema import PORTPROXY, PORTPROXY_EVENT, conform
 
 WRAPPER_WINDOW = timedelta(seconds=10)  # cmd.exe /c netsh ... and its netsh.exe child
 REGISTRY_WINDOW = timedelta(seconds=60)  # a netsh process and the registry write it caused
+SAME_PROCESS_WINDOW = timedelta(seconds=2)  # one process creation in two logs
 CREATE = {"add", "set"}
 _SERVICE_USERS = ("system", "local service", "network service", "localsystem")
 _WSL = netaddr.IPNetwork("172.16.0.0/12")
@@ -53,6 +54,7 @@ class _Op:
     record_id: int | None
     order: tuple[Any, ...]
     evidence: list[dict[str, Any]]
+    local: bool = True  # logged on the host the proxy lives on
     merged: bool = False
 
 
@@ -110,7 +112,10 @@ def build(events: pl.DataFrame, config: SiteConfig | None = None) -> Harvest:
     valid = ev.filter(pl.col("valid").fill_null(False)).to_dicts()
     names: dict[str, dict[str, int]] = {}
     by_host: dict[str, list[_Op]] = {}
+    by_ip = {ip: h.name for h in config.hosts.values() for ip in h.ips}
     for row in valid:
+        if _ip(row["host"]) is not None and str(_ip(row["host"])) in by_ip:
+            row["host"] = by_ip[str(_ip(row["host"]))]  # remote execution named the host by IP
         hk = _host_key(row["host"])
         cfg = config.find_host(row["host"])
         display = cfg.name if cfg is not None else (row["host"] or "")
@@ -159,6 +164,7 @@ def _to_op(row: dict[str, Any]) -> _Op:
             row["src_line"] or 0,
         ),
         evidence=[_evidence(row)],
+        local=_host_key(row["logged_by"]) in ("", _host_key(row["host"])),
     )
 
 
@@ -171,7 +177,24 @@ def _same_effect(a: _Op, b: _Op) -> bool:
 
 
 def _absorb(into: _Op, other: _Op, prefer_verb: bool) -> None:
+    """Merge `other` into `into`.
+
+    A registry write dates the operation (it is when the change took effect; a process start can
+    precede it by seconds, and parallel netsh processes can finish in another order). Without
+    one, the earliest process evidence logged on the proxy's own host dates it, and a remote
+    launcher only when nothing else does.
+    """
     into.evidence.extend(other.evidence)
+    better = other.local and not into.local
+    same = other.local == into.local
+    if (
+        into.kind != "registry"
+        and other.ts is not None
+        and (into.ts is None or better or (same and other.ts < into.ts))
+    ):
+        into.ts = other.ts
+        into.order = (False, other.ts, *into.order[2:])
+    into.local = into.local or other.local
     if prefer_verb and other.op in CREATE and into.op in CREATE:
         into.op = other.op
     into.user = into.user or other.user
@@ -201,6 +224,21 @@ def _merge_duplicates(ops: list[_Op]) -> list[_Op]:
         target = _nearest(w, [d for d in direct if d.logged_by == w.logged_by], WRAPPER_WINDOW)
         if target is not None:
             _absorb(target, w, prefer_verb=False)
+    # the same process creation logged twice (Security 4688 and Sysmon 1, or two exports)
+    for i, a in enumerate(procs):
+        for b in procs[i + 1 :]:
+            if (
+                not a.merged
+                and not b.merged
+                and a.logged_by == b.logged_by
+                and a.op == b.op
+                and a.evidence[0]["path"] != b.evidence[0]["path"]
+                and _same_effect(a, b)
+                and a.ts is not None
+                and b.ts is not None
+                and abs(a.ts - b.ts) <= SAME_PROCESS_WINDOW
+            ):
+                _absorb(a, b, prefer_verb=False)
     regs = [
         o for o in ops if o.kind == "registry" and o.ts is not None and o.op in ("set", "delete")
     ]
@@ -210,7 +248,7 @@ def _merge_duplicates(ops: list[_Op]) -> list[_Op]:
         target = _nearest(p, regs, REGISTRY_WINDOW)
         if target is not None:
             _absorb(target, p, prefer_verb=True)
-    return [o for o in ops if not o.merged]
+    return sorted((o for o in ops if not o.merged), key=lambda o: o.order)
 
 
 def _replay(host: str, ops: list[_Op]) -> list[_Period]:

@@ -411,3 +411,38 @@ def test_harvest_missing_path_is_a_usage_error() -> None:
         collect(["/nonexistent/evidence"], ParseContext())
     result = CliRunner().invoke(cli, ["harvest", "/nonexistent/evidence"])
     assert result.exit_code != 0
+
+
+def test_remote_host_named_by_ip_and_process_logged_twice() -> None:
+    cfg = config_from_dict({"hosts": {"APP02": {"ips": ["10.10.30.21"]}}})
+    wmic = {"evidence_kind": "process", "host": "10.10.30.21", "logged_by": "WEB01",
+            "remote_via": "wmic", "process": "C:\\Windows\\System32\\wbem\\WMIC.exe"}  # fmt: skip
+    h = build(
+        [
+            ev("add", "2024-03-01T10:00:00.010", src_file="Security.xml", **wmic),
+            ev("add", "2024-03-01T10:00:00.012", src_file="Sysmon.xml", **wmic),
+            ev("add", "2024-03-01T10:00:00.900", evidence_kind="process", host="APP02",
+               logged_by="APP02", process="netsh.exe", src_file="app02.xml"),
+            ev("set", "2024-03-01T10:00:01.000", host="APP02", logged_by="APP02", src_file="app02.xml"),
+        ],
+        cfg,
+    )  # fmt: skip
+    assert brief(h) == [("APP02", 9999, "10.1.2.20", "2024-03-01T10:00:01Z", None, ["add"], False)]
+    p = h.portproxies[0]
+    assert p["remote_via"] == ["wmic"] and p["risk"] == "high"
+    assert sorted(e["path"] for e in p["evidence"]) == [
+        "Security.xml",
+        "Sysmon.xml",
+        "app02.xml",
+        "app02.xml",
+    ]
+
+
+def test_without_registry_the_local_process_dates_the_operation() -> None:
+    h = build(
+        [
+            ev("add", "2024-03-01T10:00:00.100", evidence_kind="process", process="cmd.exe"),
+            ev("add", "2024-03-01T10:00:00.400", evidence_kind="process", process="netsh.exe"),
+        ]
+    )
+    assert brief(h) == [("WS01", 9999, "10.1.2.20", "2024-03-01T10:00:00.1Z", None, ["add"], False)]
