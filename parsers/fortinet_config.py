@@ -25,7 +25,8 @@ _UI = re.compile(r"^\s*([^()]*?)\s*(?:\(([^()]*)\))?\s*$")
 def parse_cfgattr(text: str | None) -> tuple[list[dict[str, str | None]], bool]:
     """Attributes from a cfgattr value and whether it was cut short.
 
-    `name[value]` gives new=value; `name[old->new]` (edits) gives old and new. A trailing token
+    `name[value]` gives new=value; `name[old->new]` (edits) gives old and new, where an empty
+    side stays "" (set from / cleared to nothing) so it differs from "not an edit". A trailing token
     without its closing bracket (the device cuts cfgattr at 4096 characters) is dropped and the
     result marked truncated.
     """
@@ -43,7 +44,7 @@ def parse_cfgattr(text: str | None) -> tuple[list[dict[str, str | None]], bool]:
             old, new = value.split("->", 1)
         else:
             old, new = None, value
-        attrs.append({"name": name, "old": old or None, "new": new or None})
+        attrs.append({"name": name, "old": old, "new": new})
         pos = m.end()
     truncated = pos != len(text) or len(text) >= CFGATTR_MAX
     return attrs, truncated

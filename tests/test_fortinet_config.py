@@ -104,9 +104,9 @@ def test_policy_add_edit_delete_attributes() -> None:
     assert edit["attributes"] == attrs(
         ("dstaddr", "VIP-RDP", "VIP-RDP VIP-SQL"),
         ("service", "RDP", "RDP MS-SQL"),
-        ("comments", None, "opened for vendor [ticket 7]"),
+        ("comments", "", "opened for vendor [ticket 7]"),
     )
-    assert edit["before"] == "dstaddr[VIP-RDP]service[RDP]"
+    assert edit["before"] == "dstaddr[VIP-RDP]service[RDP]comments[]"
     assert edit["after"] == (
         "dstaddr[VIP-RDP VIP-SQL]service[RDP MS-SQL]comments[opened for vendor [ticket 7]]"
     )
@@ -147,7 +147,7 @@ def test_truncated_cfgattr_keeps_what_parses() -> None:
 
 
 def test_parse_cfgattr_and_ui_units() -> None:
-    assert parse_cfgattr("groups[->vpn]") == (attrs(("groups", None, "vpn")), False)
+    assert parse_cfgattr("groups[->vpn]") == (attrs(("groups", "", "vpn")), False)
     assert parse_cfgattr("old-password[*]password[*]") == (
         attrs(("old-password", None, "*"), ("password", None, "*")),
         False,
