@@ -7,6 +7,7 @@ harvester read the same events the same way. Results are memoised per (path, siz
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import re
 import struct
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import evtx  # the maintained Rust EVTX parser (omerbenamram/pyevtx-rs)
+
 from fwcorr.inputs import Source
 from fwcorr.schema import EXCERPT_CHARS
 
@@ -26,6 +29,7 @@ EVTX_HEADER_SIZE = 4096
 EVTX_CHUNK_SIZE = 65536
 CONTAINERS = ("evtx", "event_xml", "ecs_json", "winevent_json", "evtx_json")
 _MEMO_SIZE = 8
+MAX_CONSECUTIVE_ERRORS = 10_000
 
 
 @dataclass(frozen=True)
@@ -277,15 +281,11 @@ _RECORD_NO = re.compile(r"record number (\d+)", re.IGNORECASE)
 
 
 def _read_evtx(source: Source) -> EventReadResult:
-    import evtx  # the maintained Rust parser (pyevtx-rs)
-
     result = EventReadResult(container="evtx")
     compressed = source.compression is not None
     raw = source.read_bytes() if compressed else None
     try:
         if raw is not None:
-            import io
-
             parser = evtx.PyEvtxParser(io.BytesIO(raw), number_of_threads=1)
         else:
             parser = evtx.PyEvtxParser(str(source.path), number_of_threads=1)
@@ -295,7 +295,7 @@ def _read_evtx(source: Source) -> EventReadResult:
         result.units = 1
         return result
     seen_ids: set[int] = set()
-    ordinal = 0
+    ordinal = failing = 0
     iterator = parser.records_json()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -311,10 +311,12 @@ def _read_evtx(source: Source) -> EventReadResult:
                 if m:
                     seen_ids.add(int(m.group(1)))
                 result.rejects.append((ordinal, f"EVTX record not parsed: {msg[:300]}", ""))
-                if ordinal > 10_000_000:  # defensive: a parser that never stops failing
+                failing += 1
+                if failing >= MAX_CONSECUTIVE_ERRORS:  # the rest of the file is unreadable
                     break
                 continue
             ordinal += 1
+            failing = 0
             rid = _opt_int(item.get("event_record_id"))
             if rid is not None:
                 seen_ids.add(rid)
