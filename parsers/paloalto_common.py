@@ -82,7 +82,11 @@ def finish(
         for frame in frames:
             frame = resolve_device(frame, ctx, source)
             good, bad = to_connections(
-                frame, cfg, _zones([frame]), require_elapsed=require_elapsed, log_type=log_type
+                frame,
+                cfg,
+                _zones([frame]),
+                require_elapsed=require_elapsed and log_type == "TRAFFIC",
+                log_type=log_type,
             )
             rejects.extend(bad.iter_rows())
             if good.height:

@@ -148,7 +148,10 @@ def _bulk(lines: pl.DataFrame, quote: str | None, project: tuple[int, ...]) -> p
         return None
     if got.height != lines.height:
         return None
-    return got.with_columns(lines.get_column("line")).select("line", *_cols(project))
+    names = _cols(project)
+    if quote is not None:  # a quoted empty field ("") is empty too
+        got = got.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in names)
+    return got.with_columns(lines.get_column("line")).select("line", *names)
 
 
 def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Split:
