@@ -32,13 +32,40 @@ IPV4 = r"^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9
 _TZ = r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$"
 
 
+# Keys whose values never hold spaces (numbers, addresses): read without quotes in one step.
+BARE_KEYS = frozenset(
+    (
+        "eventtime",
+        "timestamp",
+        "srcip",
+        "srcport",
+        "dstip",
+        "dstport",
+        "sessionid",
+        "proto",
+        "policyid",
+        "transip",
+        "transport",
+        "tranip",
+        "tranport",
+        "duration",
+        "sentbyte",
+        "rcvdbyte",
+        "sentpkt",
+        "rcvdpkt",
+        "cfgtid",
+    )
+)
+BARE_VALUE = r'"?([^\s,"}]+)'
+
+
 def key_pattern(key: str) -> str:
     """Regex whose group 1 is the first value of `key` (key must start a token)."""
-    return _SEP + re.escape(key) + "=" + VALUE
+    return _SEP + re.escape(key) + "=" + (BARE_VALUE if key in BARE_KEYS else VALUE)
 
 
 def raw_value(key: str, col: str = "text") -> pl.Expr:
-    """First value of `key` in each line, quotes kept."""
+    """First value of `key` in each line (quotes kept, except for BARE_KEYS)."""
     return pl.col(col).str.extract(key_pattern(key), 1)
 
 
@@ -58,7 +85,14 @@ def add_values(
     if not keys:
         return frame
     frame = frame.with_columns([raw_value(k, col).alias(k) for k in keys])
-    return frame.with_columns([clean(pl.col(k)).alias(k) for k in keys])
+    return frame.with_columns(
+        [
+            (
+                pl.when(pl.col(k) != "N/A").then(pl.col(k)) if k in BARE_KEYS else clean(pl.col(k))
+            ).alias(k)
+            for k in keys
+        ]
+    )
 
 
 # Lines that start with the FortiGate body itself (no relay / RFC 5424 header to read).
