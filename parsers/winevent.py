@@ -174,8 +174,10 @@ def _unmap_v4(addr: str | None) -> str | None:
 
 
 def _int(value: str | None) -> int | None:
+    """Decimal or 0x-hex text as int; anything else None."""
+    text = (value or "").strip()
     try:
-        return int(value, 0) if value not in (None, "", "-") else None  # type: ignore[arg-type]
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
         return None
 
