@@ -118,9 +118,8 @@ def _protocol(value: str | None) -> str | None:
 
 
 def _profiles(value: str | None) -> str | None:
-    try:
-        mask = int(value or "", 0)
-    except ValueError:
+    mask = _int(value)
+    if mask is None:
         return value or None
     if mask == 0x7FFFFFFF:
         return "all"
