@@ -23,6 +23,7 @@ from fwcorr.schema import CONNECTION, REJECT, RULE_CHANGE, TS
 from parsers import fortinet_kv as kv
 from parsers.fortinet_config import CFGATTR_MAX, rule_changes
 from parsers.fortinet_maps import (
+    CEF_ALIASES,
     CONFIG_KEYS,
     CONFIG_LOGIDS,
     LEGACY_ALIASES,
@@ -70,6 +71,7 @@ class _State:
     devices: set[str] = field(default_factory=set)
     no_zone: set[str] = field(default_factory=set)
     broken_quotes: int = 0
+    cef_lines: int = 0
     non_records: int = 0
     conns: list[pl.DataFrame] = field(default_factory=list)
     changes: list[pl.DataFrame] = field(default_factory=list)
@@ -103,6 +105,7 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
         "by_type": dict(sorted(state.by_type.items())),
         "devices": sorted(state.devices),
         "broken_quotes": state.broken_quotes,
+        "cef_lines": state.cef_lines,
     }
     return result
 
@@ -121,12 +124,9 @@ def _with_keys(frame: pl.DataFrame, keys: tuple[str, ...], mask: pl.Series | Non
 
 
 def _fill_aliases(
-    frame: pl.DataFrame, aliases: dict[str, tuple[str, ...]], col: str
+    frame: pl.DataFrame, aliases: dict[str, tuple[str, ...]], need: pl.Series
 ) -> pl.DataFrame:
-    """Fill empty canonical keys from alias keys, scanning only the rows that need it."""
-    # 4.3 lines lack the current logid / address keys altogether
-    legacy = pl.col("logid").is_null() | (pl.col("srcip").is_null() & pl.col("dstip").is_null())
-    need = frame.select(legacy & pl.col(col)).to_series()
+    """Fill empty canonical keys from alias keys, scanning only the rows in `need`."""
     if not need.any():
         return frame
     sub = frame.filter(need).select(
@@ -137,9 +137,17 @@ def _fill_aliases(
         ],
     )
     sub = sub.with_columns([kv.clean(pl.col(c)).alias(c) for c in sub.columns if c != "_i"])
+    have = set(frame.columns)
     frame = frame.join(sub, on="_i", how="left")
     return frame.with_columns(
-        [pl.coalesce(pl.col(k), pl.col(f"_alias_{k}")).alias(k) for k in aliases]
+        [
+            (
+                pl.coalesce(pl.col(k), pl.col(f"_alias_{k}"))
+                if k in have
+                else pl.col(f"_alias_{k}")
+            ).alias(k)
+            for k in aliases
+        ]
     ).drop([f"_alias_{k}" for k in aliases])
 
 
@@ -214,19 +222,31 @@ def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFram
 def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: _State) -> None:
     path = source.display
     frame = chunk.with_row_index("_i").with_columns(
-        (pl.col("text").str.strip_chars() == "").alias("_blank"),
+        pl.col("text").str.contains(r"^\s*$").alias("_blank"),
         pl.col("text").str.contains(_CEF).alias("_cef"),
+        pl.col("text").str.contains(_JSON).alias("_json"),
     )
-    is_json = frame.select(pl.col("text").str.contains(_JSON)).to_series()
-    body = kv.json_to_kv() if is_json.any() else pl.col("text")
-    frame = frame.with_columns(
-        pl.when(is_json).then(body).otherwise(pl.col("text")).alias(BODY)
-        if is_json.any()
-        else pl.col("text").alias(BODY),
-        (~pl.col("_blank") & ~pl.col("_cef")).alias("_kv"),
-    )
+    is_cef, is_json = frame.get_column("_cef"), frame.get_column("_json")
+    body = pl.col("text")
+    if is_json.any():
+        body = pl.when(pl.col("_json")).then(kv.json_to_kv()).otherwise(body)
+    if is_cef.any():
+        body = pl.when(pl.col("_cef")).then(kv.cef_to_kv()).otherwise(body)
+        state.cef_lines += int(is_cef.sum())
+    frame = frame.with_columns(body.alias(BODY), (~pl.col("_blank")).alias("_kv"))
     frame = kv.add_values(frame, TRAFFIC_KEYS, BODY)
-    frame = _fill_aliases(frame, LEGACY_ALIASES, "_kv")
+    # 4.3 lines lack the current logid / address keys altogether
+    legacy = pl.col("logid").is_null() | (pl.col("srcip").is_null() & pl.col("dstip").is_null())
+    frame = _fill_aliases(
+        frame, LEGACY_ALIASES, frame.select(legacy & pl.col("_kv") & ~pl.col("_cef")).to_series()
+    )
+    if is_cef.any():
+        frame = _fill_aliases(frame, {**CEF_ALIASES, "_cat": ("cat",)}, is_cef)
+        cat = pl.col("_cat").str.to_lowercase().str.split_exact(":", 1)
+        frame = frame.with_columns(
+            pl.coalesce(pl.col("type"), cat.struct.field("field_0")).alias("type"),
+            pl.coalesce(pl.col("subtype"), cat.struct.field("field_1")).alias("subtype"),
+        )
     logid_type = (
         pl.when(pl.col("logid").str.contains(r"^\d{10}$"))
         .then(
@@ -247,8 +267,6 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
     kind = (
         pl.when(pl.col("_blank"))
         .then(pl.lit("blank"))
-        .when(pl.col("_cef"))
-        .then(pl.lit("cef"))
         .when(pl.col("type") == "traffic")
         .then(pl.lit("traffic"))
         .when((pl.col("type") == "event") & (pl.col("subtype") == "system"))
@@ -259,7 +277,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
     )
     frame = frame.with_columns(kind.alias("_kind"))
     type_label = (
-        pl.when(pl.col("_kind").is_in(["blank", "cef", "garbage"]))
+        pl.when(pl.col("_kind").is_in(["blank", "garbage"]))
         .then(pl.col("_kind"))
         .otherwise(pl.col("type") + ":" + pl.col("subtype").fill_null("-"))
     )
@@ -280,7 +298,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
                 )
             )
         )
-    state.non_records += frame.filter(pl.col("_kind").is_in(["blank", "cef", "other"])).height
+    state.non_records += frame.filter(pl.col("_kind").is_in(["blank", "other"])).height
 
     traffic = frame.filter(pl.col("_kind") == "traffic")
     if traffic.height:

@@ -115,6 +115,24 @@ def json_to_kv(col: str = "text") -> pl.Expr:
     return pl.col(col).str.replace_all(r'"([A-Za-z0-9_\-]+)"\s*:\s*', " ${1}=")
 
 
+_CEF_EXT = r"CEF:\s*\d+(?:\|(?:[^|\\]|\\.)*){6}\|(.*)$"
+
+
+def cef_to_kv(col: str = "text") -> pl.Expr:
+    """Rewrite a FortiGate CEF record's extension into quoted key=value form.
+
+    CEF values are unquoted and may hold spaces, so a value runs to the next ` key=`; the
+    FTNTFGT (FortiGate) and ad. (FortiAnalyzer) key prefixes are dropped so native names match.
+    """
+    ext = pl.col(col).str.extract(_CEF_EXT, 1)
+    marked = ext.str.replace_all(r"\s+([A-Za-z][\w.]*)=", "\x1f${1}=")
+    quoted = marked.str.replace_all(r'(^|\x1f)([A-Za-z][\w.]*)=([^\x1f"]*)', '${1}${2}="${3}"')
+    spaced = quoted.str.replace_all("\x1f", " ", literal=True)
+    return spaced.str.replace_all(r"(^| )(?:FTNTFGT|ad\.)", "${1}").str.replace_all(
+        r"\\([=\\|])", "${1}"
+    )
+
+
 def epoch_us(expr: pl.Expr) -> pl.Expr:
     """Epoch text in s, ms, us or ns (decided by digit count) -> Int64 microseconds."""
     digits = expr.str.len_chars()

@@ -235,12 +235,13 @@ def test_untrusted_interfaces_and_serial_from_config(tmp_path: Path) -> None:
 def test_bad_lines_rejected_with_reasons_and_counts_reconcile() -> None:
     result = parse("bad_lines.log")
     assert reconciles(result)
-    assert (result.units, result.records, result.non_records, result.rejected) == (11, 3, 3, 5)
+    assert (result.units, result.records, result.non_records, result.rejected) == (11, 4, 2, 5)
     # the cut quote (line 2) and the unknown traffic logid (line 5) are still parsed
     assert result.connections.select("src_line", "rule").rows() == [
         (1, None),
         (2, "LAN to Inter"),
         (5, None),
+        (11, None),
     ]
     want = pl.DataFrame(
         {
@@ -259,12 +260,27 @@ def test_bad_lines_rejected_with_reasons_and_counts_reconcile() -> None:
     assert result.rejects.get_column("excerpt")[0] == "this is not a log line"
     assert result.stats["by_type"] == {
         "blank": 1,
-        "cef": 1,
         "event:system": 1,
         "garbage": 1,
-        "traffic:forward": 7,
+        "traffic:forward": 8,
     }
+    assert result.stats["cef_lines"] == 1
     assert result.warnings == ["1 line(s) with an unterminated quote, read up to the break"]
+
+
+def test_cef_traffic_record() -> None:
+    result = parse("bad_lines.log")
+    cef = result.connections.filter(pl.col("src_line") == 11)
+    want = expected(
+        [
+            # CEF: device from the syslog header, FTNTFGT* keys as native ones, out/in bytes
+            (ts("2024-03-05T09:15:36"), ts("2024-03-05T09:15:38"), "FGT-A-LOG", "allow", "tcp",
+             "10.1.1.10", 51551, "203.0.113.50", 443, None, None, None, None, "forward", None,
+             "1", 3652, 146668, 163, 11),
+        ]
+    )  # fmt: skip
+    assert_frame_equal(cef.select(COLS), want)
+    assert cef.get_column("session_id").to_list() == ["8"]
 
 
 def test_empty_and_blank_file(tmp_path: Path) -> None:
