@@ -637,65 +637,93 @@ def _from_ecs(obj: dict[str, Any], ordinal: int, line: int | None) -> EventRecor
 
 
 # EventData field order for Get-WinEvent exports, whose Properties carry values without names.
-# Used only when the number of values matches exactly; otherwise values are Data1..DataN.
-PROPERTY_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
-    (
-        "Microsoft-Windows-Security-Auditing",
-        5156,
-    ): (
-        "ProcessID",
-        "Application",
-        "Direction",
-        "SourceAddress",
-        "SourcePort",
-        "DestAddress",
-        "DestPort",
-        "Protocol",
-        "FilterRTID",
-        "LayerName",
-        "LayerRTID",
-        "RemoteUserID",
-        "RemoteMachineID",
+# Keyed by (provider, EventID, number of values): a layout is used only when the count matches
+# (event versions add fields at the end or in the middle); otherwise values are Data1..DataN.
+_SEC = "Microsoft-Windows-Security-Auditing"
+_SYSMON = "Microsoft-Windows-Sysmon"
+_WFP = (
+    "ProcessID",
+    "Application",
+    "Direction",
+    "SourceAddress",
+    "SourcePort",
+    "DestAddress",
+    "DestPort",
+    "Protocol",
+    "FilterRTID",
+    "LayerName",
+    "LayerRTID",
+    "RemoteUserID",
+    "RemoteMachineID",
+)
+_4688 = (
+    "SubjectUserSid",
+    "SubjectUserName",
+    "SubjectDomainName",
+    "SubjectLogonId",
+    "NewProcessId",
+    "NewProcessName",
+    "TokenElevationType",
+    "ProcessId",
+    "CommandLine",
+    "TargetUserSid",
+    "TargetUserName",
+    "TargetDomainName",
+    "TargetLogonId",
+    "ParentProcessName",
+    "MandatoryLabel",
+)
+_SYSMON1 = (
+    "RuleName",
+    "UtcTime",
+    "ProcessGuid",
+    "ProcessId",
+    "Image",
+    "FileVersion",
+    "Description",
+    "Product",
+    "Company",
+    "CommandLine",
+    "CurrentDirectory",
+    "User",
+    "LogonGuid",
+    "LogonId",
+    "TerminalSessionId",
+    "IntegrityLevel",
+    "Hashes",
+    "ParentProcessGuid",
+    "ParentProcessId",
+    "ParentImage",
+    "ParentCommandLine",
+)
+_SYSMON_REG = ("RuleName", "EventType", "UtcTime", "ProcessGuid", "ProcessId", "Image")
+PROPERTY_LAYOUTS: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {
+    (_SEC, 5156): (_WFP, _WFP[:11]),
+    (_SEC, 5157): (_WFP, _WFP[:11]),
+    (_SEC, 4688): (_4688[:8], _4688[:9], _4688),  # event versions 0, 1, 2
+    (_SYSMON, 1): (
+        _SYSMON1,  # Sysmon 8-9
+        (*_SYSMON1[:9], "OriginalFileName", *_SYSMON1[9:]),  # Sysmon 10+
+        (*_SYSMON1[:9], "OriginalFileName", *_SYSMON1[9:], "ParentUser"),  # Sysmon 13.30+
     ),
-    (
-        "Microsoft-Windows-Security-Auditing",
-        5157,
-    ): (
-        "ProcessID",
-        "Application",
-        "Direction",
-        "SourceAddress",
-        "SourcePort",
-        "DestAddress",
-        "DestPort",
-        "Protocol",
-        "FilterRTID",
-        "LayerName",
-        "LayerRTID",
-        "RemoteUserID",
-        "RemoteMachineID",
+    (_SYSMON, 12): ((*_SYSMON_REG, "TargetObject"), (*_SYSMON_REG, "TargetObject", "User")),
+    (_SYSMON, 13): (
+        (*_SYSMON_REG, "TargetObject", "Details"),
+        (*_SYSMON_REG, "TargetObject", "Details", "User"),
     ),
-    (
-        "Microsoft-Windows-Security-Auditing",
-        4688,
-    ): (
-        "SubjectUserSid",
-        "SubjectUserName",
-        "SubjectDomainName",
-        "SubjectLogonId",
-        "NewProcessId",
-        "NewProcessName",
-        "TokenElevationType",
-        "ProcessId",
-        "CommandLine",
-        "TargetUserSid",
-        "TargetUserName",
-        "TargetDomainName",
-        "TargetLogonId",
-        "ParentProcessName",
-        "MandatoryLabel",
+    (_SYSMON, 14): (
+        (*_SYSMON_REG, "TargetObject", "NewName"),
+        (*_SYSMON_REG, "TargetObject", "NewName", "User"),
     ),
 }
+
+
+def property_names(provider: str | None, event_id: int, count: int) -> tuple[str, ...] | None:
+    """The EventData names for `count` positional values, when the layout is known."""
+    for names in PROPERTY_LAYOUTS.get((provider or "", event_id), ()):
+        if len(names) == count:
+            return names
+    return None
 
 
 def _from_winevent(obj: dict[str, Any], ordinal: int, line: int | None) -> EventRecord:
@@ -711,8 +739,8 @@ def _from_winevent(obj: dict[str, Any], ordinal: int, line: int | None) -> Event
         data = {str(k): _text(v) for k, v in props.items()}
     elif isinstance(props, list):
         values = [_text(p.get("Value") if isinstance(p, dict) else p) for p in props]
-        names = PROPERTY_NAMES.get((_text(provider) or "", eid))
-        if names and len(names) == len(values):
+        names = property_names(_text(provider), eid, len(values))
+        if names:
             data = dict(zip(names, values, strict=True))
         else:
             data = {f"Data{i}": v for i, v in enumerate(values, start=1)}

@@ -457,3 +457,40 @@ def test_evtx_style_json_with_and_without_event_wrapper(tmp_path: Path) -> None:
         "Action": "3",
         "Message": "A rule has been added to the Windows Defender Firewall exception list.",
     }
+
+
+@pytest.mark.parametrize(
+    ("provider", "event_id", "values", "expected"),
+    [
+        (
+            "Microsoft-Windows-Sysmon",
+            13,
+            ["-", "SetValue", "2026-03-14 09:00:00.000", "{g}", 2216, r"C:\Windows\System32\svchost.exe",
+             r"HKLM\System\CurrentControlSet\Services\PortProxy\v4tov4\tcp\0.0.0.0/9999", "10.1.2.30/8443"],
+            {"EventType": "SetValue", "ProcessId": "2216",
+             "TargetObject": r"HKLM\System\CurrentControlSet\Services\PortProxy\v4tov4\tcp\0.0.0.0/9999",
+             "Details": "10.1.2.30/8443"},
+        ),
+        (
+            "Microsoft-Windows-Security-Auditing",
+            4688,
+            ["S-1-5-18", "WEB01$", "CORP", "0x3e7", "0x1a2c", r"C:\Windows\System32\netsh.exe", "%%1936",
+             "0x9f0", "netsh interface portproxy show all"],
+            {"NewProcessId": "0x1a2c", "CommandLine": "netsh interface portproxy show all"},
+        ),
+        ("Microsoft-Windows-Sysmon", 13, ["a", "b"], {"Data1": "a", "Data2": "b"}),
+    ],
+)  # fmt: skip
+def test_get_winevent_properties_are_named_by_layout(
+    tmp_path: Path, provider: str, event_id: int, values: list, expected: dict
+) -> None:
+    doc = {
+        "Id": event_id,
+        "ProviderName": provider,
+        "MachineName": "WEB01",
+        "TimeCreated": "/Date(1773478800000)/",
+        "Properties": [{"Value": v} for v in values],
+    }
+    record = read_events(write(tmp_path, "ev.json", json.dumps(doc) + "\n")).records[0]
+    assert {k: record.data[k] for k in expected} == expected
+    assert len(record.data) == len(values)
