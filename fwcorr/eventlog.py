@@ -697,7 +697,44 @@ _SYSMON1 = (
     "ParentCommandLine",
 )
 _SYSMON_REG = ("RuleName", "EventType", "UtcTime", "ProcessGuid", "ProcessId", "Image")
+_FW = "Microsoft-Windows-Windows Firewall With Advanced Security"
+# Rule events, in manifest order (the message's %4 ApplicationPath ... %22 ModifyingUser,
+# %23 ModifyingApplication confirm the positions).
+_FW_RULE = (
+    "RuleId",
+    "RuleName",
+    "Origin",
+    "ApplicationPath",
+    "ServiceName",
+    "Direction",
+    "Protocol",
+    "LocalPorts",
+    "RemotePorts",
+    "Action",
+    "Profiles",
+    "LocalAddresses",
+    "RemoteAddresses",
+    "RemoteMachineAuthorizationList",
+    "RemoteUserAuthorizationList",
+    "EmbeddedContext",
+    "Flags",
+    "Active",
+    "EdgeTraversal",
+    "LooseSourceMapped",
+    "SecurityOptions",
+    "ModifyingUser",
+    "ModifyingApplication",
+    "SchemaVersion",
+    "RuleStatus",
+    "LocalOnlyMapped",
+)
+_FW_DELETE = ("RuleId", "RuleName", "ModifyingUser", "ModifyingApplication")
 PROPERTY_LAYOUTS: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {
+    **{(_FW, eid): (_FW_RULE,) for eid in (2004, 2005)},
+    **{(_FW, eid): ((*_FW_RULE, "ErrorCode"),) for eid in (2071, 2073)},
+    **{(_FW, eid): ((*_FW_RULE, "PolicyAppId", "ErrorCode"),) for eid in (2097, 2099)},
+    (_FW, 2006): (_FW_DELETE,),
+    (_FW, 2052): ((*_FW_DELETE, "ErrorCode"),),
     (_SEC, 5156): (_WFP, _WFP[:11]),
     (_SEC, 5157): (_WFP, _WFP[:11]),
     (_SEC, 4688): (_4688[:8], _4688[:9], _4688),  # event versions 0, 1, 2

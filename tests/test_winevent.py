@@ -166,6 +166,8 @@ def expected_changes() -> pl.DataFrame:
     [
         ("firewall_rules.xml", "event_xml", [3, 49, 95, 119, 166, 213, 238, 286]),
         ("firewall_rules_ecs.ndjson", "ecs_json", [1, 2, 3, 4, 5, 6, 7, 8]),
+        # PowerShell 7: Get-WinEvent | ConvertTo-Json (positional Properties, local-offset times)
+        ("firewall_rules_winevent.json", "winevent_json", [2, 111, 220, 263, 375, 487, 533, 648]),
     ],
 )
 def test_firewall_rule_events(name: str, container: str, lines: list[int]) -> None:
