@@ -735,6 +735,8 @@ PROPERTY_LAYOUTS: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {
     **{(_FW, eid): ((*_FW_RULE, "PolicyAppId", "ErrorCode"),) for eid in (2097, 2099)},
     (_FW, 2006): (_FW_DELETE,),
     (_FW, 2052): ((*_FW_DELETE, "ErrorCode"),),
+    **{(_SEC, eid): (("ProfileChanged", "RuleId", "RuleName"),) for eid in (4946, 4947, 4948)},
+    (_SEC, 4950): (("ProfileChanged", "SettingType", "SettingValue"),),
     (_SEC, 5156): (_WFP, _WFP[:11]),
     (_SEC, 5157): (_WFP, _WFP[:11]),
     (_SEC, 4688): (_4688[:8], _4688[:9], _4688),  # event versions 0, 1, 2
