@@ -478,6 +478,12 @@ def test_evtx_style_json_with_and_without_event_wrapper(tmp_path: Path) -> None:
              "0x9f0", "netsh interface portproxy show all"],
             {"NewProcessId": "0x1a2c", "CommandLine": "netsh interface portproxy show all"},
         ),
+        (
+            "Microsoft-Windows-Security-Auditing",
+            4946,
+            ["All", "{F2649D59-1355-4E3C-B886-CDD08B683199}", "Allow 9999 In"],
+            {"ProfileChanged": "All", "RuleName": "Allow 9999 In"},
+        ),
         ("Microsoft-Windows-Sysmon", 13, ["a", "b"], {"Data1": "a", "Data2": "b"}),
     ],
 )  # fmt: skip
