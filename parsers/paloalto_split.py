@@ -190,6 +190,10 @@ def split_source(source: Source) -> Split:
     if fast_path_ok(source):
         return read_fast(source)
     data = source.text_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:  # binary junk inside a log: keep the line, replace the bytes
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
     split = split_lines(read_lines(data))
     split.ends_with_newline = data.endswith(b"\n")
     return split
@@ -203,15 +207,30 @@ def fetch_lines(source: Source, numbers: list[int], split: Split) -> dict[int, s
     if split.lines is not None:
         got = split.lines.filter(pl.col("line").is_in(want.implode()))
     else:
-        got = (
-            pl.scan_lines(source.path, name="text")
-            .with_row_index("line", offset=1)
-            .with_columns(pl.col("line").cast(pl.Int64))
-            .filter(pl.col("line").is_in(want.implode()))
-            .with_columns(pl.col("text").str.strip_suffix("\r"))
-            .collect()
-        )
+        try:
+            got = (
+                pl.scan_lines(source.path, name="text")
+                .with_row_index("line", offset=1)
+                .with_columns(pl.col("line").cast(pl.Int64))
+                .filter(pl.col("line").is_in(want.implode()))
+                .with_columns(pl.col("text").str.strip_suffix("\r"))
+                .collect()
+            )
+        except pl.exceptions.ComputeError:  # invalid UTF-8 somewhere: slow, exact fallback
+            return _fetch_slow(source, set(numbers))
     return dict(got.select("line", "text").iter_rows())
+
+
+def _fetch_slow(source: Source, numbers: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    last = max(numbers)
+    with source.path.open("rb") as fh:
+        for num, raw in enumerate(fh, start=1):
+            if num in numbers:
+                out[num] = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+            if num >= last:
+                break
+    return out
 
 
 def realign(texts: dict[int, str]) -> pl.DataFrame:
