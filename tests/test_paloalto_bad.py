@@ -103,8 +103,8 @@ def test_empty_and_binary_files_through_the_runner(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     binary = tmp_path / "blob.bin"
     binary.write_bytes(bytes(range(256)) * 64)
-    s_empty, r_empty = parse_source(Source(empty, "empty.log"), ParseContext(), "paloalto")
-    s_bin, r_bin = parse_source(Source(binary, "blob.bin"), ParseContext(), "paloalto")
+    s_empty, _ = parse_source(Source(empty, "empty.log"), ParseContext(), "paloalto")
+    s_bin, _ = parse_source(Source(binary, "blob.bin"), ParseContext(), "paloalto")
     assert (s_empty.format, s_empty.units, s_empty.rejected) == ("empty", 0, 0)
     assert (s_bin.format, s_bin.units, s_bin.rejected) == ("unknown", 0, 0)
     assert paloalto.parse(Source(empty, "empty.log"), ParseContext()).units == 0
