@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import tempfile
@@ -166,17 +167,19 @@ def main() -> None:
         gen_s = time.perf_counter() - t0
         mb = size / 1e6
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fortinet.parse(Source(path=path, display=str(path)), ParseContext())
-        polars_s = time.perf_counter() - t0
+        polars_s, polars_cpu = time.perf_counter() - t0, time.process_time() - c0
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         baseline = python_parse(path)
-        python_s = time.perf_counter() - t0
+        python_s, python_cpu = time.perf_counter() - t0, time.process_time() - c0
 
         cols = [c for c in baseline.columns if c != "ts_end"]
-        same = result.connections.select(cols).cast(baseline.select(cols).schema).equals(
-            baseline.select(cols)
+        same = (
+            result.connections.select(cols)
+            .cast(baseline.select(cols).schema)
+            .equals(baseline.select(cols))
         )
         report = {
             "lines": args.lines,
@@ -189,6 +192,10 @@ def main() -> None:
             "python_mb_s": round(mb / python_s, 1),
             "python_lines_s": round(args.lines / python_s),
             "speedup": round(python_s / polars_s, 2),
+            "fwcorr_cpu_s": round(polars_cpu, 2),
+            "python_cpu_s": round(python_cpu, 2),
+            "cpu_ratio": round(python_cpu / polars_cpu, 2),
+            "load_avg_1m_after": os.getloadavg()[0],
             "records": result.records,
             "rejected": result.rejected,
             "outputs_equal": same,
