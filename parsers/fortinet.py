@@ -1,5 +1,5 @@
-"""Fortinet FortiGate logs (key=value syslog, disk/FortiAnalyzer exports, JSON) -> CONNECTION and
-RULE_CHANGE.
+"""Fortinet FortiGate logs (key=value syslog, disk / FortiAnalyzer exports, CSV, JSON, CEF) ->
+CONNECTION and RULE_CHANGE.
 
 Keys are pulled out with one anchored regex per needed key over the whole file (polars), so key
 order, quoting style (5.x bare, 6.x/7.x quoted), relay headers and repeated keys (first wins) do not
@@ -39,11 +39,12 @@ CHUNK_LINES = 500_000
 # One head line is enough when it carries FortiGate's own key set (PAN-OS CSV, Windows pfirewall
 # and EVTX text never contain these key=value pairs).
 _SNIFF_KV = re.compile(
-    r"""(?:^|[\s,>{])"?(?:logid|log_id)"?[=:]\s*"?\d{1,10}"?"""
+    r"""(?:^|[\s,>{])"?(?:logid|log_id)"?[=:]\s*"?\d{1,10}"?(?=[\s,}]|$)"""
     r"""(?=.*(?:^|[\s,>{])"?(?:type|subtype|devname|devid|date)"?[=:])"""
 )
 _SNIFF_DATE = re.compile(
-    r"(?:^|[\s,>])date=\d{4}[-/]\d\d[-/]\d\d[\s,].*(?:^|[\s,])(?:devname|devid|device_id)=",
+    r"(?:^|[\s,>])date=\d{4}[-/]\d\d[-/]\d\d[\s,]+time=\d\d:\d\d:\d\d[\s,]"
+    r".*(?:^|[\s,])(?:devname|devid)=",
 )
 _SNIFF_CEF = re.compile(r"CEF:\s*\d+\|Fortinet\|Forti(?:gate|Gate)", re.IGNORECASE)
 _CEF = r"CEF:\s*\d+\|"
@@ -178,18 +179,21 @@ def _devices(frame: pl.DataFrame, source: Source, ctx: ParseContext) -> pl.Serie
 
 
 def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFrame:
-    """ts_event: eventtime; else date+time with tz; else FAZ timestamp; else device zone; else UTC."""
+    """ts_event: eventtime; else date+time with tz; else FortiAnalyzer dtime (UTC) or timestamp;
+    else date+time in the device's configured zone; else UTC (with a warning)."""
     frame = frame.with_columns(kv.from_epoch(pl.col("eventtime")).alias("ts_event"))
     need = frame.select(pl.col("ts_event").is_null() & pl.col("_kv")).to_series()
     if not need.any():
         return frame.with_columns(pl.col("ts_event").cast(TS))
     frame = _with_keys(frame, TIME_KEYS, need)
+    dtime = pl.col(BODY).str.extract(kv.DTIME, 1)
     local = kv.local_time(pl.col("date"), pl.col("time"))
     offset = kv.tz_offset_minutes(pl.col("tz"))
     frame = frame.with_columns(
         pl.coalesce(
             pl.col("ts_event"),
             kv.local_with_offset(local, offset),
+            pl.when(need).then(kv.local_with_offset(kv.local_time(dtime, pl.lit("")), pl.lit(0))),
             kv.from_epoch(pl.col("timestamp")),
         )
         .cast(TS)

@@ -28,6 +28,8 @@ HEADER = (
     r")"
 )
 
+# FortiAnalyzer exports: dtime is the device's date+time converted to UTC (unquoted, with a space).
+DTIME = r"(?:^|[\s,])dtime=\"?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
 IPV4 = r"^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
 _TZ = r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$"
 
@@ -157,7 +159,7 @@ def from_epoch(expr: pl.Expr) -> pl.Expr:
 
 def local_time(date: pl.Expr, time: pl.Expr) -> pl.Expr:
     """Naive datetime from FortiGate `date` (YYYY-MM-DD or YYYY/MM/DD) and `time` (HH:MM:SS)."""
-    text = date.str.replace_all("/", "-", literal=True) + " " + time
+    text = (date.str.replace_all("/", "-", literal=True) + " " + time).str.strip_chars()
     return text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
 
 

@@ -187,6 +187,21 @@ def test_framing_relay_rfc5424_faz_json_csv() -> None:
     assert_frame_equal(result.connections.select(cols), want)
 
 
+def test_fortianalyzer_export_uses_dtime_utc() -> None:
+    # FortiAnalyzer 5.x raw export: bare values, short logid, dtime (UTC) with a space in it
+    result = parse("faz_export.log")
+    assert result.warnings == []
+    want = expected(
+        [
+            (ts("2014-12-29T15:34:44"), ts("2014-12-29T15:35:07"), "FGTVM52", "allow", "tcp",
+             "192.168.1.205", 50925, "203.0.113.22", 80, "198.51.100.181", 50925, None, None,
+             "forward", None, "5", 578, 4831, 13, 1),
+        ]
+    )  # fmt: skip
+    assert_frame_equal(result.connections.select(COLS), want)
+    assert result.connections.select("user", "app").row(0) == ("guest", "HTTP")
+
+
 def test_legacy_43_keys() -> None:
     ctx = ParseContext(device_tz={"FG200B3911600001": "UTC"})
     result = parse("legacy_43.log", ctx)
@@ -301,6 +316,10 @@ SNIFF_NO = {
     "tcpack tcpwin icmptype icmpcode info path pid\n\n"
     "2024-03-05 10:00:00 ALLOW TCP 10.1.1.10 203.0.113.50 51544 443 0 - 0 0 0 - - - SEND 4\n",
     "notes.txt": "date=2024-03-05 meeting notes: type=draft\n",
+    # another vendor's key=value firewall log (Sophos-style keys) is not FortiGate's
+    "other_kv.log": 'device="SFW" date=2024-03-05 time=10:00:00 timezone="CET" '
+    'device_name="XG210" device_id=C01001K2H7WQ79C log_id=010101600001 log_type="Firewall" '
+    'log_component="Firewall Rule" status="Allow" src_ip=10.1.1.10 dst_ip=203.0.113.50\n',
 }
 
 
@@ -318,9 +337,16 @@ def test_sniff_refuses_other_formats(tmp_path: Path, name: str) -> None:
         "traffic_5x.log",
         "framing.log",
         "legacy_43.log",
+        "faz_export.log",
         "config_changes.log",
         "bad_lines.log",
     ],
 )
 def test_sniff_claims_fortigate_samples(name: str) -> None:
     assert fortinet.sniff(source(name)) is True
+
+
+def test_sniff_claims_json_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "fgt.json"
+    path.write_text((DATA / "framing.log").read_text().splitlines()[5] + "\n")
+    assert fortinet.sniff(Source(path=path, display="fgt.json")) is True
