@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 from fwcorr.context import ParseContext
 from fwcorr.inputs import Source
 from fwcorr.schema import CONNECTION, RULE_CHANGE
-from parsers import windows, winevent
+from parsers import pfirewall, windows, winevent
 from tests.conftest import corpus_file
 
 DATA = Path(__file__).parent / "data" / "windows"
@@ -435,3 +435,19 @@ def test_events_without_a_computer_take_the_host_from_the_folder(tmp_path: Path)
         )
     ]
     assert (result.stats["host"], result.stats["host_source"]) == ("FS03", "folder")
+
+
+def test_every_mapped_column_exists_in_the_schema() -> None:
+    """conform() drops unknown columns silently: a misspelt mapping name must fail here."""
+    assert set(winevent._CONN_IN) <= set(CONNECTION)
+    assert set(winevent._CHANGE_IN) <= set(RULE_CHANGE)
+    assert {k: v for k, v in winevent._CHANGE_IN.items() if k == "attributes"} == {
+        "attributes": RULE_CHANGE["attributes"]
+    }
+    flows = pl.LazyFrame(schema={name: pl.String for name in pfirewall.USED}).with_columns(
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("ts"),
+        pl.lit(None, pl.String).alias("action_raw"),
+        pl.lit(None, pl.Int64).alias("line"),
+    )
+    produced = pfirewall._connections(flows, "H", "f").collect_schema()
+    assert set(produced) <= set(CONNECTION)
