@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import parsers
@@ -350,3 +352,32 @@ def test_sniff_claims_json_only_file(tmp_path: Path) -> None:
     path = tmp_path / "fgt.json"
     path.write_text((DATA / "framing.log").read_text().splitlines()[5] + "\n")
     assert fortinet.sniff(Source(path=path, display="fgt.json")) is True
+
+
+_GOOD = (DATA / "traffic_7x.log").read_text().splitlines()[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=120),
+            st.text(alphabet='abc=" []<>,{}:\\', max_size=80),
+            st.integers(1, len(_GOOD)).map(lambda n: _GOOD[:n]),
+        ),
+        max_size=12,
+    )
+)
+def test_garbage_never_breaks_good_lines(noise: list[str]) -> None:
+    import tempfile
+
+    lines = [_GOOD, *(n.replace("\n", " ").replace("\r", " ") for n in noise), _GOOD]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mixed.log"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = fortinet.parse(Source(path=path, display="mixed.log"), ParseContext())
+    assert reconciles(result)
+    assert result.units == len(lines)
+    good = result.connections.filter(pl.col("session_id") == "8842113")
+    assert good.get_column("src_line").to_list()[:1] == [1]
+    assert len(lines) in good.get_column("src_line").to_list()
