@@ -306,15 +306,12 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
 
     traffic = frame.filter(pl.col("_kind") == "traffic")
     if traffic.height:
-        typed, reason = checks(traffic)
-        typed = typed.with_columns(reason.alias("_reason"))
-        bad = typed.filter(pl.col("_reason").is_not_null())
-        state.broken_quotes += bad.select(odd_quotes.sum()).item()
+        good, bad = checks(traffic)
         if bad.height:
+            state.broken_quotes += bad.select(odd_quotes.sum()).item()
             rejects.append(
                 bad.select(reject_expr(path, pl.col("line"), pl.col("_reason"), pl.col("text")))
             )
-        good = typed.filter(pl.col("_reason").is_null())
         untrusted = {
             name: dev.untrusted_interfaces
             for name, dev in ctx.config.devices.items()

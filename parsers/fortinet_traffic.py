@@ -19,44 +19,49 @@ def _int(key: str) -> pl.Expr:
     return pl.col(key).str.to_integer(strict=False)
 
 
-def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """Typed, canonical columns plus a reject reason per row (null when the row is good)."""
-    reasons: list[pl.Expr] = [
-        pl.when(pl.col("ts_event").is_null()).then(pl.lit("no usable time (eventtime/date/time)")),
-        pl.when(pl.col("srcip").is_null()).then(pl.lit("missing srcip (truncated line?)")),
-        pl.when(pl.col("dstip").is_null()).then(pl.lit("missing dstip (truncated line?)")),
+def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(good rows with canonical IPs, bad rows with a `_reason`), validating every typed key.
+
+    Conditions are evaluated for every row; reason text is built only for the failing rows.
+    """
+    rules: list[tuple[pl.Expr, pl.Expr]] = [
+        (pl.col("ts_event").is_null(), pl.lit("no usable time (eventtime/date/time)")),
+        (pl.col("srcip").is_null(), pl.lit("missing srcip (truncated line?)")),
+        (pl.col("dstip").is_null(), pl.lit("missing dstip (truncated line?)")),
     ]
-    updates: dict[str, pl.Series] = {}
+    canon: dict[str, pl.Series] = {}
+    flags: dict[str, pl.Series] = {}
     for key in IP_KEYS:
-        canon, valid = canonical_ip(frame.get_column(key))
-        updates[key] = canon
-        updates[f"_{key}_ok"] = valid
-        reasons.append(
-            pl.when(~pl.col(f"_{key}_ok")).then(pl.lit(f"invalid {key}: ") + pl.col(key))
-        )
+        canon[key], flags[f"_{key}_ok"] = canonical_ip(frame.get_column(key))
+        rules.append((~pl.col(f"_{key}_ok"), pl.lit(f"invalid {key}: ") + pl.col(key)))
     for key in PORT_KEYS:
-        reasons.append(
-            pl.when(pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,5}$"))
-            .then(pl.lit(f"non-numeric {key}: ") + pl.col(key))
-            .when(_int(key) > 65535)
-            .then(pl.lit(f"{key} out of range: ") + pl.col(key))
-        )
-    for key in COUNT_KEYS:
-        reasons.append(
-            pl.when(pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,19}$")).then(
-                pl.lit(f"non-numeric {key}: ") + pl.col(key)
+        rules.append(
+            (
+                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,5}$"),
+                pl.lit(f"non-numeric {key}: ") + pl.col(key),
             )
         )
-    # reasons quote the raw IP text, so canonical values are swapped in afterwards
-    flags = {k: v for k, v in updates.items() if k.startswith("_")}
-    reason = (
-        frame.with_columns(**flags)
-        .lazy()
-        .select(pl.coalesce(reasons).alias("reason"))
-        .collect()
-        .to_series()
+        rules.append((_int(key) > 65535, pl.lit(f"{key} out of range: ") + pl.col(key)))
+    for key in COUNT_KEYS:
+        rules.append(
+            (
+                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,19}$"),
+                pl.lit(f"non-numeric {key}: ") + pl.col(key),
+            )
+        )
+    flagged = frame.with_columns(**flags).with_columns(
+        pl.any_horizontal([cond.fill_null(False) for cond, _ in rules]).alias("_bad")
     )
-    return frame.with_columns(**{k: updates[k] for k in IP_KEYS}), reason
+    bad = flagged.filter(pl.col("_bad"))
+    if bad.height:
+        # reasons quote the raw text, so they are built before canonical IPs are swapped in
+        bad = bad.with_columns(
+            pl.coalesce([pl.when(cond.fill_null(False)).then(text) for cond, text in rules]).alias(
+                "_reason"
+            )
+        )
+    good = frame.with_columns(**canon).filter(~flagged.get_column("_bad"))
+    return good, bad
 
 
 def connections(frame: pl.DataFrame, path: str, untrusted: dict[str, list[str]]) -> pl.DataFrame:
