@@ -8,7 +8,7 @@ range). A CIDR is the closed key interval [first, last], so containment is an in
 and a set of (possibly nested) CIDRs becomes a sorted list of disjoint segments for ``join_asof``.
 
 Parsing is pure polars expressions (split/extract/to_integer), never Python per row. Invalid text
-gives null keys. Public API: ``ip_halves``, ``ip_key``, ``is_ipv6_text``, ``cidr_bounds``,
+gives null keys. Public API: ``halves_frame``, ``key_series``, ``ip_key``, ``is_ipv6_text``, ``cidr_bounds``,
 ``networks_contain``, ``canonical_ip``, ``MAPPED_V4``.
 """
 
@@ -25,55 +25,104 @@ _V4 = r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})"
 
 def _v4_int(text: pl.Expr) -> pl.Expr:
     """Dotted quad -> UInt64 (0..2**32-1), null when not a valid IPv4 address."""
-    parts = text.str.extract_groups(f"^{_V4}$")
-    octets = [parts.struct.field(str(i + 1)).cast(pl.UInt64, strict=False) for i in range(4)]
-    ok = pl.all_horizontal([o <= 255 for o in octets])
-    value = octets[0] * (1 << 24) + octets[1] * (1 << 16) + octets[2] * (1 << 8) + octets[3]
-    return pl.when(ok).then(value)
-
-
-def _v6_halves(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """IPv6 text (compressed, full, embedded IPv4 tail, %zone) -> (hi, lo) UInt64, null if invalid."""
-    t = text.str.to_lowercase().str.replace(r"%.*$", "")
-    tail = t.str.extract(r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$")
-    tail_v = pl.when(tail.is_null()).then(pl.lit(0, pl.UInt64)).otherwise(_v4_int(tail))
-    body = t.str.replace(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$", "0:0")
-    has_gap = body.str.contains("::", literal=True)
-    halves = body.str.split("::")
-    left = pl.when(has_gap).then(halves.list.get(0, null_on_oob=True)).otherwise(body)
-    right = pl.when(has_gap).then(halves.list.get(1, null_on_oob=True)).otherwise(pl.lit(""))
-    n_left = pl.when(left == "").then(0).otherwise(left.str.count_matches(":").cast(pl.Int64) + 1)
-    n_right = (
-        pl.when(right == "").then(0).otherwise(right.str.count_matches(":").cast(pl.Int64) + 1)
-    )
-    missing = (8 - n_left - n_right).clip(0, 8)
-    middle = pl.lit("0").repeat_by(missing).list.join(":")
-    full = pl.concat_str(
-        [
-            pl.when(left != "").then(left),
-            pl.when(has_gap & (missing > 0)).then(middle),
-            pl.when(right != "").then(right),
-        ],
-        separator=":",
-        ignore_nulls=True,
-    )
-    groups = full.str.split(":")
-    valid = (
-        t.str.contains(r"^[0-9a-f:.]+$")
-        & ~t.str.contains(":::", literal=True)
-        & (t.str.count_matches("::") <= 1)
-        & tail_v.is_not_null()
-        & (groups.list.len() == 8)
-        & (~has_gap | (missing > 0))
-        & full.str.contains(r"^([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$")
-    )
-    g = [
-        groups.list.get(i, null_on_oob=True).str.to_integer(base=16, strict=False) for i in range(8)
+    parts = text.str.splitn(".", 4)
+    octets = [
+        parts.struct.field(f"field_{i}").cast(pl.UInt8, strict=False).cast(pl.UInt64)
+        for i in range(4)
     ]
-    g = [x.cast(pl.UInt64) for x in g]
-    hi = g[0] * (1 << 48) + g[1] * (1 << 32) + g[2] * (1 << 16) + g[3]
-    lo = g[4] * (1 << 48) + g[5] * (1 << 32) + g[6] * (1 << 16) + g[7] + tail_v
-    return pl.when(valid).then(hi), pl.when(valid).then(lo)
+    value = octets[0] * (1 << 24) + octets[1] * (1 << 16) + octets[2] * (1 << 8) + octets[3]
+    return pl.when(text.str.contains(f"^{_V4}$")).then(value)
+
+
+_ZEROS = {i: ":".join(["0"] * i) for i in range(9)}
+_DOTTED_TAIL = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+
+
+def _v6_stages(col: str) -> list[list[pl.Expr]]:
+    """Staged expressions (each stage reads the previous stage's columns) for IPv6 text in `col`.
+
+    Stages keep the expression tree linear: every intermediate is computed once.
+    """
+    t, body, gap = pl.col("_t"), pl.col("_body"), pl.col("_gap")
+    left, right, missing = pl.col("_left"), pl.col("_right"), pl.col("_missing")
+    tail = t.str.extract(f"({_DOTTED_TAIL})")
+
+    def count(part: pl.Expr) -> pl.Expr:
+        return pl.when(part == "").then(0).otherwise(part.str.count_matches(":").cast(pl.Int64) + 1)
+
+    groups = pl.col("_full").str.split(":")
+    return [
+        [
+            pl.when(pl.col(col).str.contains(":", literal=True))
+            .then(pl.col(col).str.to_lowercase().str.replace(r"%.*$", ""))
+            .alias("_t")
+        ],
+        [
+            pl.when(tail.is_null())
+            .then(pl.lit(0, pl.UInt64))
+            .otherwise(_v4_int(tail))
+            .alias("_tail"),
+            t.str.replace(_DOTTED_TAIL, "0:0").alias("_body"),
+            (
+                t.str.contains(r"^[0-9a-f:.]+$")
+                & ~t.str.contains(":::", literal=True)
+                & (t.str.count_matches("::") <= 1)
+            ).alias("_chars_ok"),
+        ],
+        [
+            body.str.contains("::", literal=True).alias("_gap"),
+            body.str.split("::").alias("_halves"),
+        ],
+        [
+            pl.when(gap)
+            .then(pl.col("_halves").list.get(0, null_on_oob=True))
+            .otherwise(body)
+            .alias("_left"),
+            pl.when(gap)
+            .then(pl.col("_halves").list.get(1, null_on_oob=True))
+            .otherwise(pl.lit(""))
+            .alias("_right"),
+        ],
+        [(8 - count(left) - count(right)).clip(0, 8).alias("_missing")],
+        [
+            pl.concat_str(
+                [
+                    pl.when(left != "").then(left),
+                    pl.when(gap & (missing > 0)).then(
+                        missing.replace_strict(_ZEROS, return_dtype=pl.String)
+                    ),
+                    pl.when(right != "").then(right),
+                ],
+                separator=":",
+                ignore_nulls=True,
+            ).alias("_full"),
+        ],
+        [
+            (
+                pl.col("_chars_ok")
+                & pl.col("_tail").is_not_null()
+                & (~gap | (missing > 0))
+                & pl.col("_full").str.contains(r"^([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$")
+            ).alias("_ok"),
+            *[
+                groups.list.get(i, null_on_oob=True)
+                .str.to_integer(base=16, strict=False)
+                .cast(pl.UInt64)
+                .alias(f"_g{i}")
+                for i in range(8)
+            ],
+        ],
+        [
+            pl.when(pl.col("_ok"))
+            .then(sum(pl.col(f"_g{i}") * (1 << (16 * (3 - i))) for i in range(4)))
+            .alias("_hi6"),
+            pl.when(pl.col("_ok"))
+            .then(
+                sum(pl.col(f"_g{i}") * (1 << (16 * (7 - i))) for i in range(4, 8)) + pl.col("_tail")
+            )
+            .alias("_lo6"),
+        ],
+    ]
 
 
 def is_ipv6_text(text: pl.Expr) -> pl.Expr:
@@ -81,14 +130,32 @@ def is_ipv6_text(text: pl.Expr) -> pl.Expr:
     return text.str.contains(":", literal=True)
 
 
-def ip_halves(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(hi, lo) UInt64 halves of the 128-bit address; IPv4 at its ::ffff:0:0/96 position."""
-    v4 = _v4_int(text)
-    hi6, lo6 = _v6_halves(text)
-    six = is_ipv6_text(text)
-    hi = pl.when(six).then(hi6).otherwise(pl.when(v4.is_not_null()).then(pl.lit(0, pl.UInt64)))
-    lo = pl.when(six).then(lo6).otherwise(v4 + MAPPED_V4)
-    return hi.cast(pl.UInt64), lo.cast(pl.UInt64)
+def halves_frame(frame: pl.DataFrame | pl.LazyFrame, col: str) -> pl.LazyFrame:
+    """Add UInt64 ``_hi``/``_lo`` (IPv4 at ::ffff:0:0/96) and Int128 ``_key`` for IP text `col`.
+
+    IPv4 and IPv6 rows are parsed separately (row order is not kept).
+    """
+    lf = frame.lazy()
+    names = lf.collect_schema().names()
+    six = is_ipv6_text(pl.col(col)).fill_null(False)
+    v4 = lf.filter(~six).with_columns(
+        pl.lit(0, pl.UInt64).alias("_hi"), (_v4_int(pl.col(col)) + MAPPED_V4).alias("_lo")
+    )
+    v4 = v4.with_columns(pl.when(pl.col("_lo").is_not_null()).then(pl.col("_hi")).alias("_hi"))
+    v6 = lf.filter(six)
+    for stage in _v6_stages(col):
+        v6 = v6.with_columns(stage)
+    v6 = v6.with_columns(pl.col("_hi6").alias("_hi"), pl.col("_lo6").alias("_lo"))
+    out = pl.concat([v4.select(*names, "_hi", "_lo"), v6.select(*names, "_hi", "_lo")])
+    return out.with_columns(key_from_halves(pl.col("_hi"), pl.col("_lo")).alias("_key"))
+
+
+def key_series(values: pl.Series) -> pl.Series:
+    """Int128 keys for a Series of IP text, computed once per distinct value (vectorised)."""
+    distinct = values.unique().drop_nulls().to_frame("ip")
+    keys = halves_frame(distinct, "ip").select("ip", "_key").collect()
+    joined = values.to_frame("ip").join(keys, on="ip", how="left", maintain_order="left")
+    return joined.get_column("_key").alias(values.name)
 
 
 def key_from_halves(hi: pl.Expr, lo: pl.Expr) -> pl.Expr:
@@ -97,9 +164,8 @@ def key_from_halves(hi: pl.Expr, lo: pl.Expr) -> pl.Expr:
 
 
 def ip_key(text: pl.Expr) -> pl.Expr:
-    """Sortable Int128 key of an IP text column (null when not an IP)."""
-    hi, lo = ip_halves(text)
-    return key_from_halves(hi, lo)
+    """Sortable Int128 key of an IP text column (null when not an IP); one parse per distinct IP."""
+    return text.map_batches(key_series, return_dtype=pl.Int128, is_elementwise=True)
 
 
 def int_key(value: int) -> int:

@@ -13,8 +13,9 @@ How: exact kinds are hash joins on canonical IP text (and port). CIDRs are resol
 *distinct* IP of the data: the indicator CIDRs (nested/overlapping allowed) are flattened into
 disjoint key segments, each carrying every covering indicator, and the distinct IPs' Int128 keys
 (fwcorr.netutil) are as-of joined to the segments — a sorted interval join, O(n log m). The
-resulting IP -> indicator table is then hash-joined back to each IP column. No Python per row
-and no loop per indicator over the data.
+resulting IP -> indicators table (collected: it is small) and the IP:port table are then
+left-joined to each probe column in one streaming pass; only rows with a match are reshaped.
+No Python per row and no loop per indicator over the data.
 """
 
 from __future__ import annotations
@@ -153,30 +154,57 @@ def _cidr_matches(lf: pl.LazyFrame, segments: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
+def _grouped(table: pl.DataFrame, keys: list[str], column: str, tag: str) -> pl.LazyFrame:
+    """Key -> list of {ioc_id, ioc_kind, matched_column} for one probe column (small table)."""
+    return (
+        table.group_by(keys)
+        .agg(pl.struct("ioc_id", "ioc_kind", pl.lit(column).alias("matched_column")).alias(tag))
+        .lazy()
+    )
+
+
 def sweep(
     connections: pl.LazyFrame | pl.DataFrame, iocs: pl.DataFrame, assets: Assets
 ) -> pl.LazyFrame:
-    """Hits of every connection against every indicator (lazy; collect with the streaming engine)."""
+    """Hits of every connection against every indicator (lazy; collect with the streaming engine).
+
+    One pass over the connections: a left hash join per probe column against a small
+    key -> matches table, the match lists concatenated, rows without a match dropped, and the
+    rest exploded to one row per (connection, indicator, column).
+    """
     exact, segments, ports, _ = _tables(iocs, assets)
     lf = connections.lazy().with_row_index("conn_row")
     names = lf.collect_schema().names()
-    by_ip = pl.concat([exact.lazy(), _cidr_matches(lf, segments)], how="vertical")
-    parts = [
-        lf.join(by_ip, left_on=col, right_on="_ip", how="inner").with_columns(
-            pl.lit(col).alias("matched_column")
-        )
-        for col in IP_COLUMNS
+    # Resolve CIDRs once per distinct IP (a streaming pass over the four IP columns only).
+    cidr_hits = _cidr_matches(connections.lazy(), segments).collect(engine="streaming")
+    by_ip = pl.concat([exact, cidr_hits], how="vertical")
+    probes: list[tuple[list[str], pl.DataFrame, list[str], str]] = [
+        ([col], by_ip, ["_ip"], col) for col in IP_COLUMNS
     ]
     if ports.height:
-        parts += [
-            lf.join(
-                ports.lazy(), left_on=[ip, port], right_on=["_ip", "_port"], how="inner"
-            ).with_columns(pl.lit(f"{ip}:{port}").alias("matched_column"))
-            for ip, port in PORT_COLUMNS
+        probes += [
+            ([ip, port], ports, ["_ip", "_port"], f"{ip}:{port}") for ip, port in PORT_COLUMNS
         ]
-    out = [*names, "ioc_id", "ioc_kind", "matched_column"]
-    return pl.concat([p.select(out) for p in parts], how="vertical").sort(
-        "conn_row", "ioc_id", "matched_column"
+    tags = [f"_m{i}" for i in range(len(probes))]
+    wide = lf
+    for (left, table, right, column), tag in zip(probes, tags, strict=True):
+        if table.height:
+            wide = wide.join(
+                _grouped(table, right, column, tag), left_on=left, right_on=right, how="left"
+            )
+        else:
+            wide = wide.with_columns(pl.lit(None).alias(tag))
+    match = pl.List(
+        pl.Struct({"ioc_id": pl.String, "ioc_kind": pl.String, "matched_column": pl.String})
+    )
+    none = pl.lit([], dtype=match)
+    matches = pl.concat_list([pl.col(t).cast(match).fill_null(none) for t in tags])
+    return (
+        wide.filter(pl.any_horizontal([pl.col(t).is_not_null() for t in tags]))
+        .select(*names, matches.alias("_m"))
+        .explode("_m")
+        .unnest("_m")
+        .sort("conn_row", "ioc_id", "matched_column")
     )
 
 
