@@ -140,6 +140,10 @@ def indicators(pools: dict[str, list[str]], seed: int = 8) -> pl.DataFrame:
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -277,6 +281,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/fwcorr_bench"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit-mb", type=float, default=12_000)
+    parser.add_argument("--reuse", action="store_true", help="Reuse generated files.")
     args = parser.parse_args()
     data, iocs = args.dir / f"conns_{args.rows}.parquet", args.dir / "iocs.parquet"
     if args.mode == "polars":
@@ -287,9 +292,10 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    pools = generate(data, args.rows)
-    ioc_frame = indicators(pools)
-    ioc_frame.write_parquet(iocs)
+    if not (args.reuse and data.exists() and iocs.exists()):
+        pools = generate(data, args.rows)
+        indicators(pools).write_parquet(iocs)
+    ioc_frame = pl.read_parquet(iocs)
     kinds = dict(ioc_frame.group_by("kind").len().iter_rows())
     print(
         f"generated {args.rows:,} connections in {time.perf_counter() - t0:.1f}s; "

@@ -102,6 +102,19 @@ def proxies() -> pl.DataFrame:
     return conform(pl.DataFrame(rows), PORTPROXY).collect()
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(path: Path) -> dict[str, float]:
     from fwcorr.assets import build_assets
     from fwcorr.config import SiteConfig
@@ -110,14 +123,15 @@ def run(path: Path) -> dict[str, float]:
     conns = pl.read_parquet(path)
     table = proxies()
     config = SiteConfig()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before, cpu0 = _peak_mb(), _cpu_s()
     t0 = time.perf_counter()
     result = trace(conns, table, build_assets(config), config)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
     return {
         "legs": conns.height,
         "seconds": seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": cpu,
+        "peak_rss_mb": _peak_mb(),
         "rss_after_load_mb": before,
         "traces": len(result.traces),
         "suspected": len(result.suspected_proxies),
@@ -144,7 +158,9 @@ def main() -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(results[-1])
-    print(f"2x legs -> {results[1]['seconds'] / results[0]['seconds']:.2f}x time")
+    wall = results[1]["seconds"] / results[0]["seconds"]
+    cpu = results[1]["cpu_s"] / results[0]["cpu_s"]
+    print(f"2x legs -> {wall:.2f}x wall time, {cpu:.2f}x CPU time")
 
 
 if __name__ == "__main__":

@@ -311,67 +311,85 @@ def _chains(pairs: pl.DataFrame, max_hops: int) -> pl.DataFrame:
     return pl.concat(steps, how="vertical")
 
 
-def _trace_id(head: str, start: datetime, origin: str | None, port: int | None) -> str:
-    key = f"{head}|{start.isoformat()}|{origin}|{port}"
+def _trace_id(key: str) -> str:
     return "tr-" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
+def _iso_expr(col: str) -> pl.Expr:
+    """ISO-8601 UTC text with Z, fraction only when non-zero (same as fwcorr.timez.iso_z)."""
+    text = pl.col(col).dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
+    return text.str.replace(r"\.?0+Z$", "Z")
+
+
 def _trace_dicts(chains: pl.DataFrame, pairs: pl.DataFrame) -> list[dict[str, Any]]:
+    """CONTRACT trace dicts; all assembly in polars, Python only adds the hashed id."""
     rows = chains.join(pairs, on="pair_id").sort("chain", "pos")
+    hop = pl.struct(
+        "host",
+        "listen_ip",
+        pl.col("listen_port_seen").alias("listen_port"),
+        pl.col("to_ip_out").alias("connect_ip"),
+        pl.col("to_port_out").alias("connect_port"),
+    )
     grouped = rows.group_by("chain", maintain_order=True).agg(
-        pl.struct("host", "listen_ip", "listen_port_seen", "to_ip_out", "to_port_out").alias(
-            "hops"
-        ),
-        pl.col("proxy_id").first().alias("head"),
+        pl.col("proxy_id").first().alias("_head"),
         pl.col("origin_ip").first(),
         pl.col("origin_port").first(),
         pl.col("entry_ip").first(),
         pl.col("entry_port").first(),
+        hop.alias("hops"),
         pl.col("to_ip_out").last().alias("target_ip"),
         pl.col("to_port_out").last().alias("target_port"),
         pl.col("ts").first().alias("start"),
         pl.max_horizontal("ts_end", "ts_end_out").max().alias("end"),
-        pl.col("bytes_in").first(),
-        pl.col("bytes_out").first(),
-        pl.col("bytes_in_out").last().alias("_bin_last"),
-        pl.col("bytes_out_out").last().alias("_bout_last"),
-        pl.col("confidence").min(),
-        pl.concat_list("evidence", "evidence_out")
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .alias("evidence"),
+        pl.coalesce(pl.col("bytes_in").first(), pl.col("bytes_in_out").last()).alias("bytes_in"),
+        pl.coalesce(pl.col("bytes_out").first(), pl.col("bytes_out_out").last()).alias("bytes_out"),
+        pl.col("confidence").min().cast(pl.Float64),
     )
-    traces = []
-    for r in grouped.iter_rows(named=True):  # one Python step per emitted trace
-        evidence = sorted({(e["path"] or "", e["line"] or 0) for e in r["evidence"]})
-        traces.append(
-            {
-                "id": _trace_id(r["head"], r["start"], r["origin_ip"], r["origin_port"]),
-                "origin_ip": r["origin_ip"],
-                "origin_port": r["origin_port"],
-                "entry_ip": r["entry_ip"],
-                "entry_port": r["entry_port"],
-                "hops": [
-                    {
-                        "host": h["host"],
-                        "listen_ip": h["listen_ip"],
-                        "listen_port": h["listen_port_seen"],
-                        "connect_ip": h["to_ip_out"],
-                        "connect_port": h["to_port_out"],
-                    }
-                    for h in r["hops"]
-                ],
-                "target_ip": r["target_ip"],
-                "target_port": r["target_port"],
-                "start": iso(r["start"]),
-                "end": iso(r["end"]),
-                "bytes_in": r["bytes_in"] if r["bytes_in"] is not None else r["_bin_last"],
-                "bytes_out": r["bytes_out"] if r["bytes_out"] is not None else r["_bout_last"],
-                "confidence": float(r["confidence"]),
-                "evidence": [{"path": p, "line": n} for p, n in evidence],
-            }
+    evidence = (
+        rows.select("chain", pl.concat_list("evidence", "evidence_out").alias("_e"))
+        .explode("_e")
+        .unnest("_e")
+        .drop_nulls("path")
+        .unique()
+        .sort("chain", "path", "line")
+        .group_by("chain", maintain_order=True)
+        .agg(pl.struct("path", "line").alias("evidence"))
+    )
+    frame = (
+        grouped.join(evidence, on="chain", how="left")
+        .sort("start", "origin_ip", "chain", nulls_last=True)
+        .with_columns(
+            _iso_expr("start").alias("_start_text"),
+            _iso_expr("end").alias("end"),
+            pl.format(
+                "{}|{}|{}|{}",
+                "_head",
+                pl.col("start").dt.to_string("%Y-%m-%dT%H:%M:%S%.6f"),
+                pl.col("origin_ip").fill_null("None"),
+                pl.col("origin_port").cast(pl.String).fill_null("None"),
+            ).alias("_key"),
         )
-    traces.sort(key=lambda t: (t["start"], t["origin_ip"] or "", t["id"]))
-    return traces
+    )
+    keys = frame.get_column("_key").to_list()
+    ids = [_trace_id(k) for k in keys]  # sha1 per emitted trace: the only Python step
+    out = frame.select(
+        pl.Series("id", ids, dtype=pl.String),
+        "origin_ip",
+        "origin_port",
+        "entry_ip",
+        "entry_port",
+        "hops",
+        "target_ip",
+        "target_port",
+        pl.col("_start_text").alias("start"),
+        "end",
+        "bytes_in",
+        "bytes_out",
+        "confidence",
+        pl.col("evidence").fill_null([]),
+    )
+    return out.to_dicts()
 
 
 def trace(
