@@ -298,7 +298,7 @@ def main() -> None:
     ioc_frame = pl.read_parquet(iocs)
     kinds = dict(ioc_frame.group_by("kind").len().iter_rows())
     print(
-        f"generated {args.rows:,} connections in {time.perf_counter() - t0:.1f}s; "
+        f"data ready ({args.rows:,} connections) in {time.perf_counter() - t0:.1f}s; "
         f"{ioc_frame.height:,} indicators {kinds}; file {data.stat().st_size / 1e6:.0f} MB"
     )
     results = {}

@@ -162,16 +162,47 @@ def _findings(portproxies: pl.DataFrame, iocs: pl.DataFrame, assets: Assets) -> 
     return Findings(proxy_hosts, harvested, listen_ports, ioc_ips, proxies)
 
 
-def _internal(value: str, assets: Assets, internal: list[tuple[int, int]]) -> str | None:
-    """An internal IP/CIDR/host named by a rule value (text), or None."""
+@dataclass
+class Net:
+    """Internal network key spans and named objects (address/VIP name -> values) seen in changes."""
+
+    spans: list[tuple[int, int]]
+    objects: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _internal(value: str, assets: Assets, net: Net, depth: int = 0) -> str | None:
+    """An internal IP/CIDR/host/object named by a rule value (text), or None."""
     value = value.split("-", 1)[0] if canonical_ip(value.split("-", 1)[0]) else value  # a-b range
     ip = canonical_ip(value.split("/", 1)[0])
     if ip is None:
-        return value if assets.host_ips(value) else None
+        if assets.host_ips(value):
+            return value
+        for member in net.objects.get(value.lower(), []) if depth < 3 else []:
+            found = _internal(member, assets, net, depth + 1)
+            if found:
+                return found
+        return None
     spans = cidr_intervals(value if "/" in value else f"{ip}/{128 if ':' in ip else 32}")
-    if any(a <= s and e <= b for s, e in spans for a, b in internal):
+    if any(a <= s and e <= b for s, e in spans for a, b in net.spans):
         return ip if "/" not in value else value
     return None
+
+
+def _objects(changes: pl.DataFrame) -> dict[str, list[str]]:
+    """Address/VIP objects created or edited in the same evidence: name -> address values."""
+    out: dict[str, list[str]] = {}
+    named = changes.filter(
+        pl.col("object_type").is_in(["address", "vip"]) & pl.col("object_name").is_not_null()
+    )
+    for row in named.iter_rows(named=True):  # small: object changes
+        facts = facts_of(row)
+        values = (
+            facts.get("nat_ip") + facts.new.get("ip-netmask", []) + facts.new.get("subnet", [])[:1]
+        )
+        values += facts.new.get("member", [])
+        if values:
+            out.setdefault(str(row["object_name"]).lower(), []).extend(values)
+    return out
 
 
 def _ports(values: list[str]) -> list[tuple[int, int]]:
@@ -212,7 +243,7 @@ def _rate(
     config: SiteConfig,
     assets: Assets,
     found: Findings,
-    internal: list[tuple[int, int]],
+    internal: Net,
 ) -> list[tuple[str, str]]:
     """(severity, reason) pairs for one change."""
     out: list[tuple[str, str]] = []
@@ -408,7 +439,7 @@ def _follow_up(
     return {r["_idx"]: (int(r["n"]), int(r["p"])) for r in result.iter_rows(named=True)}
 
 
-def _exposed_ips(facts: Facts, assets: Assets, internal: list[tuple[int, int]]) -> set[str]:
+def _exposed_ips(facts: Facts, assets: Assets, internal: Net) -> set[str]:
     values = facts.get("destination") + facts.get("nat_ip")
     out = set()
     for v in values:
@@ -431,7 +462,9 @@ def triage(
     """Rate every rule change (severity + reasons) and add rule usage after the change."""
     changes = rule_changes.with_row_index("_idx")
     found = _findings(portproxies, iocs, assets)
-    internal = [span for n in config.internal_networks for span in cidr_intervals(n)]
+    internal = Net(
+        [sp for n in config.internal_networks for sp in cidr_intervals(n)], _objects(changes)
+    )
     rated: list[dict[str, Any]] = []
     for row in changes.iter_rows(named=True):  # small: one step per rule change
         facts = facts_of(row)

@@ -216,3 +216,17 @@ def test_unlogged_rule_change_followed_by_untrusted_traffic() -> None:
         "hosts within 24 h"])  # fmt: skip
     # 'quiet' (changed at +1 min) is followed by the same +40 min session
     assert got["quiet"][0] == "medium"
+
+
+def test_fortigate_policy_to_a_vip_defined_in_the_evidence_is_high() -> None:
+    policy = {
+        "ts": at(2), "vendor": "fortinet", "device": "FGT-EDGE", "admin": "admin",
+        "client_ip": "10.1.9.9", "operation": "add", "object_type": "security_rule",
+        "object_name": "12", "path": "firewall.policy",
+        "attributes": attrs(name="rdp-in", srcintf="wan1", dstintf="internal",
+                            srcaddr="all", dstaddr="vip-rdp", action="accept",
+                            service="RDP", schedule="always"),
+    }  # fmt: skip
+    frame = triage(changes([FORTI_VIP_ADD, policy]), conns([]), PROXIES, NO_IOCS, ASSETS, CONFIG)
+    got = frame.filter(pl.col("object_name") == "12").select("severity", "reasons").row(0)
+    assert got == ("high", ["permits traffic from untrusted zone wan1 to internal vip-rdp"])
