@@ -10,6 +10,8 @@ operation carrying all its evidence.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from fwcorr.schema import PORTPROXY, PORTPROXY_EVENT, conform
 WRAPPER_WINDOW = timedelta(seconds=10)  # cmd.exe /c netsh ... and its netsh.exe child
 REGISTRY_WINDOW = timedelta(seconds=60)  # a netsh process and the registry write it caused
 SAME_PROCESS_WINDOW = timedelta(seconds=2)  # one process creation in two logs
+MERGE_SLACK = WRAPPER_WINDOW + SAME_PROCESS_WINDOW
 CREATE = {"add", "set"}
 _SERVICE_USERS = ("system", "local service", "network service", "localsystem")
 _WSL = netaddr.IPNetwork("172.16.0.0/12")
@@ -40,7 +43,7 @@ class Harvest:
     events: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PORTPROXY_EVENT))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Op:
     ts: datetime | None
     op: str
@@ -58,7 +61,7 @@ class _Op:
     merged: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class _Period:
     host: str
     key: tuple[str | None, str | None, int | None]
@@ -89,6 +92,7 @@ def _evidence(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def _host_key(host: str | None) -> str:
     if not host:
         return ""
@@ -202,11 +206,30 @@ def _absorb(into: _Op, other: _Op, prefer_verb: bool) -> None:
     other.merged = True
 
 
-def _nearest(op: _Op, cands: list[_Op], window: timedelta) -> _Op | None:
+@dataclass
+class _Sorted:
+    """Candidates ordered by time with their stamps taken once (merges move a process earlier
+    by at most MERGE_SLACK, which the search window allows for)."""
+
+    ops: list[_Op]
+    stamps: list[datetime]
+
+    @classmethod
+    def of(cls, ops: list[_Op]) -> _Sorted:
+        ordered = sorted(ops, key=lambda o: o.ts)  # type: ignore[arg-type, return-value]
+        return cls(ordered, [o.ts for o in ordered])  # type: ignore[misc]
+
+
+def _nearest(op: _Op, cands: _Sorted, window: timedelta) -> _Op | None:
+    """The unmerged candidate with the same effect closest in time."""
+    if op.ts is None:
+        return None
+    lo = bisect.bisect_left(cands.stamps, op.ts - window - MERGE_SLACK)
+    hi = bisect.bisect_right(cands.stamps, op.ts + window + MERGE_SLACK)
     best: _Op | None = None
     best_dt: timedelta | None = None
-    for c in cands:
-        if c.merged or c is op or c.ts is None or op.ts is None or not _same_effect(op, c):
+    for c in cands.ops[lo:hi]:
+        if c.merged or c is op or c.ts is None or not _same_effect(op, c):
             continue
         dt = abs(c.ts - op.ts)
         if dt <= window and (best_dt is None or dt < best_dt):
@@ -216,39 +239,53 @@ def _nearest(op: _Op, cands: list[_Op], window: timedelta) -> _Op | None:
 
 def _merge_duplicates(ops: list[_Op]) -> list[_Op]:
     """One operation per action: cmd.exe wrapper -> netsh.exe child -> registry write."""
-    ops = sorted(ops, key=lambda o: o.order)
-    procs = [o for o in ops if o.kind == "process" and o.op != "reset"]
-    direct = [o for o in procs if _image(o.process) in ("netsh.exe", "netsh")]
-    wrappers = [o for o in procs if o not in direct]
+    by_key: dict[tuple[Any, ...], list[_Op]] = {}
+    for o in sorted(ops, key=lambda o: o.order):
+        by_key.setdefault(o.key, []).append(o)
+    for group in by_key.values():
+        _merge_key(group)
+    return sorted((o for o in ops if not o.merged), key=lambda o: o.order)
+
+
+def _merge_key(ops: list[_Op]) -> None:
+    """Merge duplicates among the time-ordered operations of one proxy key."""
+    procs = [o for o in ops if o.ts is not None and o.kind == "process" and o.op != "reset"]
+    direct_by_host: dict[str | None, list[_Op]] = {}
+    wrappers: list[_Op] = []
+    for o in procs:
+        if _image(o.process) in ("netsh.exe", "netsh"):
+            direct_by_host.setdefault(o.logged_by, []).append(o)
+        else:
+            wrappers.append(o)
+    direct = {h: _Sorted.of(v) for h, v in direct_by_host.items()}
     for w in wrappers:
-        target = _nearest(w, [d for d in direct if d.logged_by == w.logged_by], WRAPPER_WINDOW)
-        if target is not None:
-            _absorb(target, w, prefer_verb=False)
+        if w.logged_by in direct:
+            target = _nearest(w, direct[w.logged_by], WRAPPER_WINDOW)
+            if target is not None:
+                _absorb(target, w, prefer_verb=False)
     # the same process creation logged twice (Security 4688 and Sysmon 1, or two exports)
     for i, a in enumerate(procs):
         for b in procs[i + 1 :]:
+            if b.ts - a.ts > SAME_PROCESS_WINDOW + MERGE_SLACK:  # type: ignore[operator]
+                break
             if (
                 not a.merged
                 and not b.merged
                 and a.logged_by == b.logged_by
                 and a.op == b.op
                 and a.evidence[0]["path"] != b.evidence[0]["path"]
+                and abs(b.ts - a.ts) <= SAME_PROCESS_WINDOW  # type: ignore[operator]
                 and _same_effect(a, b)
-                and a.ts is not None
-                and b.ts is not None
-                and abs(a.ts - b.ts) <= SAME_PROCESS_WINDOW
             ):
                 _absorb(a, b, prefer_verb=False)
-    regs = [
-        o for o in ops if o.kind == "registry" and o.ts is not None and o.op in ("set", "delete")
-    ]
+    regs = _Sorted.of(
+        [o for o in ops if o.ts is not None and o.kind == "registry" and o.op in ("set", "delete")]
+    )
     for p in procs:
-        if p.merged:
-            continue
-        target = _nearest(p, regs, REGISTRY_WINDOW)
-        if target is not None:
-            _absorb(target, p, prefer_verb=True)
-    return sorted((o for o in ops if not o.merged), key=lambda o: o.order)
+        if not p.merged:
+            target = _nearest(p, regs, REGISTRY_WINDOW)
+            if target is not None:
+                _absorb(target, p, prefer_verb=True)
 
 
 def _replay(host: str, ops: list[_Op]) -> list[_Period]:
@@ -325,6 +362,7 @@ def _attempt(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def _ip(text: str | None) -> netaddr.IPAddress | None:
     if not text:
         return None
@@ -348,6 +386,11 @@ def host_ips(host: str, listen_address: str | None, config: SiteConfig) -> list[
     return list(dict.fromkeys(ips))
 
 
+@functools.lru_cache(maxsize=64)
+def _networks(cidrs: tuple[str, ...]) -> list[netaddr.IPNetwork]:
+    return [netaddr.IPNetwork(n) for n in cidrs]
+
+
 def _service_user(user: str | None) -> bool:
     if not user:
         return False
@@ -359,7 +402,7 @@ def assess(p: _Period, ips: list[str], config: SiteConfig) -> tuple[str, list[st
     """Risk of a proxy and the reasons (every level has its reasons)."""
     _family, la, lp = p.key
     ca, cp = p.connect
-    internal = [netaddr.IPNetwork(n) for n in config.internal_networks]
+    internal = _networks(tuple(config.internal_networks))
     high: list[str] = []
     low: list[str] = []
     medium: list[str] = []
