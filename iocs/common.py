@@ -6,8 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import polars as pl
+
 from fwcorr.context import ParseContext, ParseResult, reject_frame
 from fwcorr.inputs import Source
+from fwcorr.lines import read_lines
 from iocs import events
 
 _TS = re.compile(
@@ -70,3 +73,11 @@ def result(
     res.stats = dict(stats or {})
     res.stats["portproxy_events"] = len(rows)
     return res
+
+
+def lines(source: Source) -> pl.DataFrame:
+    """read_lines, tolerating invalid UTF-8 (bad bytes become U+FFFD instead of failing the file)."""
+    try:
+        return read_lines(source)
+    except pl.exceptions.ComputeError:
+        return read_lines(source.text().encode("utf-8"))

@@ -14,7 +14,6 @@ import polars as pl
 
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
-from fwcorr.lines import read_lines
 from iocs import common, events
 from iocs.netsh import parse_script
 
@@ -37,7 +36,7 @@ def sniff(source: Source) -> bool:
 
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
-    lines = read_lines(source)
+    lines = common.lines(source)
     stats: dict[str, Any] = {}
     host = common.file_host(source, ctx, stats)
     cand = lines.filter(pl.col("text").str.contains(_CANDIDATE)).with_columns(

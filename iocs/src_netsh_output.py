@@ -16,7 +16,6 @@ from typing import Any
 
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
-from fwcorr.lines import read_lines
 from iocs import common, events
 from iocs.netsh import canonical_address, parse_command_line, parse_words, resolve_context
 from iocs.registry import Entry
@@ -45,7 +44,7 @@ def sniff(source: Source) -> bool:
 
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
-    lines = read_lines(source)
+    lines = common.lines(source)
     stats: dict[str, Any] = {}
     host = common.file_host(source, ctx, stats)
     capture_ts = None

@@ -12,7 +12,6 @@ from typing import Any
 
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
-from fwcorr.lines import read_lines
 from iocs import common, events, registry
 
 _REG_HEADER = re.compile(r"^(?:Windows Registry Editor Version [\d.]+|REGEDIT4)\s*$")
@@ -46,7 +45,7 @@ def sniff_regquery(source: Source) -> bool:
 
 
 def parse_regfile(source: Source, ctx: ParseContext) -> ParseResult:
-    lines = read_lines(source)
+    lines = common.lines(source)
     stats: dict[str, Any] = {}
     host = common.file_host(source, ctx, stats)
     rows: list[dict[str, Any]] = []
@@ -94,7 +93,7 @@ def parse_regfile(source: Source, ctx: ParseContext) -> ParseResult:
 
 
 def parse_regquery(source: Source, ctx: ParseContext) -> ParseResult:
-    lines = read_lines(source)
+    lines = common.lines(source)
     stats: dict[str, Any] = {}
     host = common.file_host(source, ctx, stats)
     rows: list[dict[str, Any]] = []

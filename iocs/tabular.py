@@ -83,7 +83,10 @@ def _csv(source: Source, filter_regex: str | None) -> Rows:
     out = Rows(unit_kind="rows")
     try:
         frame = pl.read_csv(
-            io.BytesIO(source.text_bytes()), infer_schema=False, truncate_ragged_lines=True
+            io.BytesIO(source.text_bytes()),
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            encoding="utf8-lossy",
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         out.units = 1

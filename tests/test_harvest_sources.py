@@ -270,3 +270,22 @@ def test_real_sysmon_evtx_events(name: str, want: int) -> None:
     res = src_eventlog.parse(Source(path=path, display=name), ParseContext())
     assert res.portproxy_events.height == want
     assert res.records + res.non_records + res.rejected == res.units
+
+
+def test_invalid_utf8_bytes_do_not_take_the_file_down(tmp_path: Path) -> None:
+    host = tmp_path / "WS09"
+    host.mkdir()
+    path = host / "cmds.txt"
+    path.write_bytes(
+        b"netsh interface portproxy add v4tov4 listenport=8443 connectaddress=10.0.0.5\n"
+        b"junk \xff\xfe\xc3 bytes\n"
+        b"netsh interface portproxy delete v4tov4 listenport=8443\n"
+    )
+    src = Source(path=path, display="cmds.txt", root=tmp_path)
+    assert src_cmdlines.sniff(src)
+    res = src_cmdlines.parse(src, ParseContext())
+    assert (res.units, res.records, res.non_records) == (3, 2, 1)
+    assert res.portproxy_events.select("host", "op", "listen_port").rows() == [
+        ("WS09", "add", 8443),
+        ("WS09", "delete", 8443),
+    ]
