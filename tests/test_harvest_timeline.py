@@ -446,3 +446,27 @@ def test_without_registry_the_local_process_dates_the_operation() -> None:
         ]
     )
     assert brief(h) == [("WS01", 9999, "10.1.2.20", "2024-03-01T10:00:00.1Z", None, ["add"], False)]
+
+
+def test_iocs_export_command() -> None:
+    result = CliRunner().invoke(
+        cli, ["iocs", "export", str(DATA / "WS06"), "--format", "txt"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "10.1.7.20",
+        "10.1.7.22",
+        "10.1.7.23",
+        "10.1.7.20:3389",
+        "10.1.7.22:80",
+        "10.1.7.23:7070",
+        "WS06:50100",
+        "WS06:7070",
+        "WS06:9090",
+        "WS06:9091",
+    ]
+    stix = json.loads(
+        CliRunner().invoke(cli, ["iocs", "export", str(DATA / "WS06"), "--format", "stix"]).stdout
+    )
+    assert [o["pattern"] for o in stix["objects"]][:1] == ["[ipv4-addr:value = '10.1.7.20']"]
+    assert len(stix["objects"]) == 6  # port_on_host has no STIX observable
