@@ -14,7 +14,8 @@ How: exact kinds are hash joins on canonical IP text (and port). CIDRs are resol
 disjoint key segments, each carrying every covering indicator, and the distinct IPs' Int128 keys
 (fwcorr.netutil) are as-of joined to the segments — a sorted interval join, O(n log m). The
 resulting IP -> indicators table (collected: it is small) and the IP:port table are then
-left-joined to each probe column in one streaming pass; only rows with a match are reshaped.
+left-joined to each probe column of a narrow projection in one streaming pass; only the
+matching rows are joined back to the full connection columns.
 No Python per row and no loop per indicator over the data.
 """
 
@@ -140,7 +141,7 @@ def _cidr_matches(lf: pl.LazyFrame, segments: pl.DataFrame) -> pl.LazyFrame:
     if segments.is_empty():
         return pl.LazyFrame(schema=_IP_MATCH)
     distinct = pl.concat(
-        [lf.select(pl.col(c).alias("_ip")) for c in IP_COLUMNS], how="vertical"
+        [lf.select(pl.col(c).alias("_ip")).unique() for c in IP_COLUMNS], how="vertical"
     ).unique()
     return (
         distinct.with_columns(ip_key(pl.col("_ip")).alias("_key"))
@@ -168,14 +169,14 @@ def sweep(
 ) -> pl.LazyFrame:
     """Hits of every connection against every indicator (lazy; collect with the streaming engine).
 
-    One pass over the connections: a left hash join per probe column against a small
-    key -> matches table, the match lists concatenated, rows without a match dropped, and the
-    rest exploded to one row per (connection, indicator, column).
+    Two streaming passes over narrow projections run here: the distinct IPs (for the CIDR
+    join) and the key columns probed by a left hash join per column against small
+    key -> matches tables; the matching rows become a small (conn_row, match) table. The
+    returned plan joins it back to the full connection rows and sorts.
     """
     exact, segments, ports, _ = _tables(iocs, assets)
     lf = connections.lazy().with_row_index("conn_row")
     names = lf.collect_schema().names()
-    # Resolve CIDRs once per distinct IP (a streaming pass over the four IP columns only).
     cidr_hits = _cidr_matches(connections.lazy(), segments).collect(engine="streaming")
     by_ip = pl.concat([exact, cidr_hits], how="vertical")
     probes: list[tuple[list[str], pl.DataFrame, list[str], str]] = [
@@ -186,24 +187,31 @@ def sweep(
             ([ip, port], ports, ["_ip", "_port"], f"{ip}:{port}") for ip, port in PORT_COLUMNS
         ]
     tags = [f"_m{i}" for i in range(len(probes))]
-    wide = lf
+    narrow = lf.select("conn_row", *IP_COLUMNS, *(port for _, port in PORT_COLUMNS))
     for (left, table, right, column), tag in zip(probes, tags, strict=True):
         if table.height:
-            wide = wide.join(
+            narrow = narrow.join(
                 _grouped(table, right, column, tag), left_on=left, right_on=right, how="left"
             )
         else:
-            wide = wide.with_columns(pl.lit(None).alias(tag))
+            narrow = narrow.with_columns(pl.lit(None).alias(tag))
     match = pl.List(
         pl.Struct({"ioc_id": pl.String, "ioc_kind": pl.String, "matched_column": pl.String})
     )
     none = pl.lit([], dtype=match)
-    matches = pl.concat_list([pl.col(t).cast(match).fill_null(none) for t in tags])
-    return (
-        wide.filter(pl.any_horizontal([pl.col(t).is_not_null() for t in tags]))
-        .select(*names, matches.alias("_m"))
+    matches = (
+        narrow.filter(pl.any_horizontal([pl.col(t).is_not_null() for t in tags]))
+        .select(
+            "conn_row",
+            pl.concat_list([pl.col(t).cast(match).fill_null(none) for t in tags]).alias("_m"),
+        )
         .explode("_m")
         .unnest("_m")
+        .collect(engine="streaming")
+    )
+    return (
+        lf.join(matches.lazy(), on="conn_row", how="inner")
+        .select(*names, "ioc_id", "ioc_kind", "matched_column")
         .sort("conn_row", "ioc_id", "matched_column")
     )
 
