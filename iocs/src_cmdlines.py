@@ -22,7 +22,7 @@ _SNIFF = re.compile(
     r"(?im)(?:\bnetsh(?:\.exe)?\"?\s+(?:-\w\s+\S+\s+)*i\w*\s+p\w*\s)|(?:^\s*pushd\s+i\w*\s+p\w*\s*$)"
 )
 # lines worth handing to the grammar; everything else is a non-record
-_CANDIDATE = r"(?i)netsh|^\s*(?:pushd|popd)\b|^\s*[a-z]+\s+v[46]|^\s*r[a-z]*\s*$|^\s*[a-z]+\s+\d"
+_CANDIDATE = r"(?i)netsh|^\s*(?:pushd|popd)\b|^\s*[a-z]+\s+v[46]|^\s*r[a-z]*\s*$"
 _TS_PREFIX = (
     r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)"
     r"[\s,;|\t]+"

@@ -411,6 +411,19 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
             E("show", family=None, host="DB02", via="invoke-command"),
         ],
     ),
+    (
+        'netsh -c "interface portproxy" add v4tov4 listenport=1111 connectaddress=10.0.0.11',
+        [E("add", la="*", lp=1111, ca="10.0.0.11", cp=1111)],
+    ),
+    (
+        "netsh -c int p delete v4tov4 listenport=1111",
+        [E("delete", la="*", lp=1111)],  # context `interface`, then `p delete ...` inside it
+    ),
+    (
+        "winrs -r:APP05 netsh interface portproxy add v4tov4 listenport=2323 connectaddress=10.0.0.23 connectport=23",
+        [E("add", la="*", lp=2323, ca="10.0.0.23", cp=23, host="APP05", via="winrs")],
+    ),
+    ("netsh -f C:\\Users\\Public\\pp.txt", []),
     # --- not portproxy -------------------------------------------------------------------------
     (
         "netsh advfirewall firewall add rule name=x dir=in action=allow protocol=TCP localport=8080",
