@@ -269,7 +269,7 @@ def _segment(seg: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]
         return []
     image = _image(seg[idx].text) if seg[idx].kind == "word" else ""
     rest = seg[idx + 1 :]
-    if image == "netsh":
+    if image == "netsh" and not any(_is_param(t, "-argumentlist", 4) for t in rest):
         return _netsh(rest, remote)
     if image == "cmd":
         for j, tok in enumerate(rest):
@@ -296,6 +296,10 @@ def _segment(seg: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]
         return _invoke_command(rest, remote, level)
     if image == "winrs":
         return _winrs(rest, remote, level)
+    if image in ("start-process", "saps") or (
+        image == "netsh" and any(_is_param(t, "-argumentlist", 4) for t in rest)
+    ):
+        return _start_process(seg[idx:] if image == "netsh" else rest, remote, level)
     # any other command: look inside brace groups (foreach/if blocks, script blocks) and quoted
     # arguments holding a netsh command (a CSV/JSON field, Start-Process -ArgumentList)
     out: list[NetshCommand] = []
@@ -427,6 +431,43 @@ def _invoke_command(rest: list[_Tok], remote: _Remote, level: int) -> list[Netsh
     for block in blocks:
         out.extend(_parse_tokens(block, target, level + 1))
     return out
+
+
+def _is_param(tok: _Tok, name: str, shortest: int) -> bool:
+    """A PowerShell parameter given by any unambiguous prefix (e.g. -Args for -ArgumentList)."""
+    low = tok.text.lower()
+    return tok.kind == "word" and len(low) >= shortest and name.startswith(low)
+
+
+def _start_process(rest: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]:
+    """`Start-Process [-FilePath] netsh [-ArgumentList] "interface portproxy ..." [-Verb RunAs]`."""
+    words = [t for t in rest if t.kind == "word"]
+    file_path: str | None = None
+    arguments: list[str] = []
+    positional: list[str] = []
+    j = 0
+    while j < len(words):
+        tok = words[j]
+        if _is_param(tok, "-filepath", 3):
+            file_path = words[j + 1].text if j + 1 < len(words) else None
+            j += 2
+        elif _is_param(tok, "-argumentlist", 4):
+            if j + 1 < len(words):
+                arguments.extend(a.strip() for a in words[j + 1].text.split(",") if a.strip())
+            j += 2
+        elif tok.text.startswith("-"):
+            j += 2 if j + 1 < len(words) and not words[j + 1].text.startswith("-") else 1
+        else:
+            positional.append(tok.text)
+            j += 1
+    if file_path is None and positional:
+        file_path = positional.pop(0)
+    if not arguments and positional:
+        arguments = positional[:1]
+    if file_path is None:
+        return []
+    inner = " ".join([f'"{file_path}"', *arguments])
+    return _parse_text(inner, remote, level)
 
 
 def _winrs(rest: list[_Tok], remote: _Remote, level: int) -> list[NetshCommand]:

@@ -424,6 +424,18 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [E("add", la="*", lp=2323, ca="10.0.0.23", cp=23, host="APP05", via="winrs")],
     ),
     ("netsh -f C:\\Users\\Public\\pp.txt", []),
+    (
+        'Start-Process netsh -ArgumentList "interface portproxy add v4tov4 listenport=2222 listenaddress=0.0.0.0 connectaddress=172.20.1.5 connectport=22" -Verb RunAs',
+        [E("add", la="0.0.0.0", lp=2222, ca="172.20.1.5", cp=22)],
+    ),
+    (
+        "powershell -Command \"Start-Process -FilePath netsh.exe -ArgumentList 'interface portproxy delete v4tov4 listenport=2222' -Verb runAs\"",
+        [E("delete", la="*", lp=2222)],
+    ),
+    (
+        'Start-Process cmd -ArgumentList "/c netsh interface portproxy reset" -WindowStyle Hidden',
+        [E("reset", family=None)],
+    ),
     # --- not portproxy -------------------------------------------------------------------------
     (
         "netsh advfirewall firewall add rule name=x dir=in action=allow protocol=TCP localport=8080",
