@@ -47,6 +47,7 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$"
 )
 _REDIR = re.compile(r'[0-9*]?(?:>>?|<)(?:&[0-9]|\s*(?:"[^"]*"|[^\s&|;"]+))?')
+_PLACEHOLDER = re.compile(r"<[^<>\s]+>(?=\s|$)")
 _PREFIX_WORDS = {"start", "call", ".", "&"}
 _LOCAL_NAMES = {".", "localhost", "127.0.0.1", "::1"}
 
@@ -148,6 +149,11 @@ def _lex(text: str) -> list[_Tok]:
             wdepth = 0
             i += 1
             continue
+        if ch == "<" and not buf and (ph := _PLACEHOLDER.match(text, i)):
+            raw_start = i  # a <placeholder> from a template, not an input redirection
+            buf.append(ph.group(0))
+            i = ph.end()
+            continue
         if (ch in "<>" and not buf) or (
             ch in "0123456789*" and not buf and text[i + 1 : i + 2] == ">"
         ):
@@ -170,8 +176,8 @@ def _lex(text: str) -> list[_Tok]:
             toks.append(_Tok(ch, ch, "lbrace" if ch == "{" else "rbrace"))
             i += 1
             continue
-        if ch == "`" and i + 1 < n:  # PowerShell escape / line continuation
-            i += 2 if text[i + 1].isspace() else 1
+        if ch == "`":  # PowerShell escape / line continuation
+            i += 2 if i + 1 >= n or text[i + 1].isspace() else 1
             continue
         if raw_start < 0:
             raw_start = i

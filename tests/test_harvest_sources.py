@@ -289,3 +289,20 @@ def test_invalid_utf8_bytes_do_not_take_the_file_down(tmp_path: Path) -> None:
         ("WS09", "add", 8443),
         ("WS09", "delete", 8443),
     ]
+
+
+def test_runner_merges_harvest_into_the_windows_parser_result() -> None:
+    from fwcorr.runner import parse_inputs
+
+    run_ = parse_inputs(
+        [str(DATA / "WS01" / "sysmon_portproxy.xml")], ParseContext(), progress=False
+    )
+    (summary,) = run_.inputs
+    assert (summary.format, summary.units, summary.records, summary.rejected) == (
+        "event_xml",
+        10,
+        10,
+        0,
+    )
+    assert summary.portproxy_events == 9
+    assert run_.portproxy_events.collect_schema() == PORTPROXY_EVENT

@@ -425,6 +425,19 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ),
     ("netsh -f C:\\Users\\Public\\pp.txt", []),
     (
+        f"{ADD} 8080 <MACOS_IP_ADDRESS> 8080 0.0.0.0",
+        [
+            E(
+                "add",
+                la="0.0.0.0",
+                lp=8080,
+                cp=8080,
+                reason="unresolved expression in connectaddress: <MACOS_IP_ADDRESS>",
+            )
+        ],
+    ),
+    (f"{ADD} `", [E("add", la="*", reason="missing listenport; missing connectaddress")]),
+    (
         'Start-Process netsh -ArgumentList "interface portproxy add v4tov4 listenport=2222 listenaddress=0.0.0.0 connectaddress=172.20.1.5 connectport=22" -Verb RunAs',
         [E("add", la="0.0.0.0", lp=2222, ca="172.20.1.5", cp=22)],
     ),
