@@ -76,6 +76,28 @@ def _csv(proxies: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def _flat_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows of dicts as CSV (nested values as JSON), spreadsheet formulas neutralised."""
+    import polars as pl
+
+    if not rows:
+        return ""
+    cols = list(rows[0])
+    flat = [
+        {
+            c: (json.dumps(r.get(c)) if isinstance(r.get(c), (list, dict)) else r.get(c))
+            for c in cols
+        }
+        for r in rows
+    ]
+    frame = pl.DataFrame(flat, schema={c: pl.String for c in cols}, strict=False)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows(neutralise_formulas(frame).rows())
+    return buf.getvalue()
+
+
 def _table(doc: dict[str, Any]) -> str:
     lines = [f"port proxies: {len(doc['portproxies'])}"]
     for p in doc["portproxies"]:
@@ -127,7 +149,13 @@ def harvest_cmd(
     """Harvest netsh portproxy evidence: proxies per host, invalid attempts, indicators."""
     ctx = _context(config, host)
     got = collect(list(paths), ctx)
-    _write(render(document(got.events, ctx), fmt), out)
+    doc = document(got.events, ctx)
+    _write(render(doc, fmt), out)
+    if fmt == "csv" and out:
+        # CSV holds one table: attempts and indicators go beside the proxies file
+        base = Path(out)
+        _write(_flat_csv(doc["attempts"]), str(base.with_name(base.stem + ".attempts.csv")))
+        _write(_flat_csv(doc["iocs"]), str(base.with_name(base.stem + ".iocs.csv")))
     formats: dict[str, int] = {}
     for entry in got.inputs:
         formats[entry["format"]] = formats.get(entry["format"], 0) + 1

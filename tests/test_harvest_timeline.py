@@ -404,6 +404,12 @@ def test_harvest_other_formats_and_out(tmp_path: Path) -> None:
     lines = csv_text.splitlines()
     assert lines[0].startswith("proxy_id,host,host_ips,family,listen_address,listen_port")
     assert len(lines) == 5 and all(",JUMP9," in line for line in lines[1:])
+    out_csv = tmp_path / "h.csv"
+    assert _invoke(str(DATA / "WS03"), "--format", "csv", "--out", str(out_csv)).exit_code == 0
+    attempts = (tmp_path / "h.attempts.csv").read_text().splitlines()
+    assert attempts[0].startswith("ts,host,logged_by,user,op,family")
+    assert "unresolved expression in connectaddress: $wslIp" in attempts[1]
+    assert (tmp_path / "h.iocs.csv").read_text().splitlines()[0] == "id,kind,value,role,source"
 
 
 def test_harvest_missing_path_is_a_usage_error() -> None:
