@@ -94,30 +94,35 @@ def ipv6(text: pl.Expr) -> pl.Expr:
 
 
 def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Replace each IP text column by its canonical form (null when invalid or empty).
+    """Add `<col>_ip`: the canonical form of each IP text column (null when invalid or empty).
 
-    IPv4 is checked in place; the few distinct IPv6 values are canonicalised once and joined.
+    IPv4 is checked in place; the few distinct other values (IPv6, or invalid) are canonicalised
+    once and looked up.
     """
     present = [c for c in columns if c in frame.columns]
     if not present:
         return frame
-    stripped = frame
-    six = stripped.select(
-        pl.concat([pl.col(c).filter(pl.col(c).str.contains(":", literal=True)) for c in present])
+    out = frame.with_columns(ipv4(pl.col(c)).alias(f"{c}_ip") for c in present)
+    rest = out.select(
+        pl.concat(
+            [
+                pl.col(c).filter(pl.col(f"{c}_ip").is_null() & pl.col(c).is_not_null())
+                for c in present
+            ]
+        )
         .unique()
         .alias("raw")
     )
-    out = stripped.with_columns(ipv4(pl.col(c)).alias(f"__v4_{c}") for c in present)
-    if six.height:
-        table = six.with_columns(ipv6(pl.col("raw")).alias("canon"))
-        mapping = dict(zip(table.get_column("raw"), table.get_column("canon"), strict=True))
-        out = out.with_columns(
-            pl.coalesce(
-                pl.col(f"__v4_{c}"),
-                pl.col(c).replace_strict(mapping, default=None, return_dtype=pl.String),
-            ).alias(f"__v4_{c}")
-            for c in present
-        )
-    return out.with_columns(pl.col(f"__v4_{c}").alias(f"{c}_ip") for c in present).drop(
-        [f"__v4_{c}" for c in present]
+    if rest.height == 0:
+        return out
+    table = rest.with_columns(ipv6(pl.col("raw")).alias("canon")).drop_nulls("canon")
+    mapping = dict(zip(table.get_column("raw"), table.get_column("canon"), strict=True))
+    if not mapping:
+        return out
+    return out.with_columns(
+        pl.coalesce(
+            pl.col(f"{c}_ip"),
+            pl.col(c).replace_strict(mapping, default=None, return_dtype=pl.String),
+        ).alias(f"{c}_ip")
+        for c in present
     )

@@ -86,7 +86,7 @@ SYSTEM: dict[str, int] = {"serial": 2, "type": 3, "subtype": 4, "time_generated"
 WIDTH = 160  # fields beyond this are ignored (11.1+ appends; nothing we map lives there)
 PROJECT: tuple[int, ...] = tuple(
     sorted(
-        set(range(37))
+        {0}
         | set(TRAFFIC.values())
         | set(THREAT.values())
         | set(CONFIG.values())

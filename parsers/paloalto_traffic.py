@@ -104,9 +104,20 @@ def _checks(require_elapsed: bool, log_type: str) -> list[tuple[pl.Expr, pl.Expr
         )
     out.append(
         (
-            pl.col("__ts").is_null(),
+            pl.col("__local").is_null(),
             pl.concat_str(
                 [pl.lit("unparseable time: "), pl.col("time_generated").fill_null("(missing)")]
+            ),
+        )
+    )
+    out.append(
+        (
+            pl.col("__ts").is_null(),
+            pl.concat_str(
+                [
+                    pl.lit("local time does not exist in the device zone (DST gap): "),
+                    pl.coalesce(pl.col("start"), pl.col("time_generated")),
+                ]
             ),
         )
     )

@@ -367,3 +367,14 @@ def test_sniff(tmp_path: Path) -> None:
     assert paloalto.sniff(Source(DATA / "traffic_headers.log", "h"))
     assert paloalto.sniff(Source(DATA / "web_export_traffic.csv", "w"))
     assert not paloalto.sniff(Source(other, "other.log"))
+
+
+def test_dst_gap_local_time_is_rejected_with_reason(tmp_path: Path) -> None:
+    line = (DATA / "traffic_81.log").read_text()
+    path = tmp_path / "dst.log"
+    path.write_text(line.replace("2026/12/04 09:20:05", "2026/03/08 02:30:00"))
+    ctx = ParseContext(device_tz={"PA-220": "America/New_York"})
+    result = paloalto.parse(Source(path, "dst.log"), ctx)
+    assert result.rejects.select("line", "reason").rows() == [
+        (1, "local time does not exist in the device zone (DST gap): 2026/03/08 02:30:00")
+    ]
