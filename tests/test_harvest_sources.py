@@ -306,3 +306,15 @@ def test_runner_merges_harvest_into_the_windows_parser_result() -> None:
     )
     assert summary.portproxy_events == 9
     assert run_.portproxy_events.collect_schema() == PORTPROXY_EVENT
+
+
+def test_sysmon_get_winevent_json() -> None:
+    res = run(src_eventlog, "WS08/sysmon_getwinevent.json")
+    assert (res.format, res.units, res.records) == ("winevent_json", 2, 2)
+    h = "WS08.corp.example"
+    assert rows(res) == [
+        (T("2024-03-13T10:00:00.450"), h, h, "CORP\\ops", "set", "v4tov6", "0.0.0.0", 4443,
+         "2001:db8::44", 443, True, None, "registry", None, 2, 7001),
+        (T("2024-03-13T11:00:00.450"), h, h, "CORP\\ops", "delete", "v4tov6", "0.0.0.0", 4443,
+         None, None, True, None, "registry", None, 41, 7002),
+    ]  # fmt: skip

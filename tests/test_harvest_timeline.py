@@ -341,6 +341,7 @@ EXPECTED_DIR = [
     ("WS06", "v4tov4", "*", 7070, "10.1.7.23", 7070, None, None, [], "high", 1),
     ("WS07", "v4tov4", "0.0.0.0", 445, "gzsc.example.cn", 4450, None, None, [], "medium", 1),
     ("WS07", "v4tov4", "*", 13333, "127.0.0.1", 12333, None, None, [], "low", 1),
+    ("WS08.corp.example", "v4tov6", "0.0.0.0", 4443, "2001:db8::44", 443, "2024-03-13T10:00:00.45Z", "2024-03-13T11:00:00.45Z", ["set", "delete"], "high", 2),
 ]  # fmt: skip
 
 
@@ -385,7 +386,7 @@ def test_harvest_directory_mixing_every_source() -> None:
         "ip_port:[2001:db8::30]:443",
     } <= ids
     assert all(set(i) == {"id", "kind", "value", "role", "source"} for i in doc["iocs"])
-    assert "13 file(s)" in result.stderr
+    assert "14 file(s)" in result.stderr
 
 
 def test_harvest_other_formats_and_out(tmp_path: Path) -> None:
