@@ -47,6 +47,8 @@ _SNIFF_DATE = re.compile(
     r".*(?:^|[\s,])(?:devname|devid)=",
 )
 _SNIFF_CEF = re.compile(r"CEF:\s*\d+\|Fortinet\|Forti(?:gate|Gate)", re.IGNORECASE)
+_SNIFF_HEADER = re.compile(kv.HEADER)
+_SNIFF_START = re.compile(r'(?:<\d{1,3}>)?(?:[A-Za-z_]+=|\{\s*"|CEF:)')
 _CEF = r"CEF:\s*\d+\|"
 _JSON = r'^(?:<\d{1,3}>)?(?:[^={]*\s)?\{\s*"'
 
@@ -58,7 +60,12 @@ def sniff(source: Source) -> bool:
     except InputError:  # unreadable heads are reported by the runner, not claimed
         return False
     for line in lines:
-        if _SNIFF_CEF.search(line) or _SNIFF_DATE.search(line) or _SNIFF_KV.search(line):
+        # the log body must start the line (after syslog / relay framing), so text that merely
+        # quotes FortiGate lines (JSON exports of parsed events, reports) is not claimed
+        body = _SNIFF_HEADER.sub("", line, count=1)
+        if not _SNIFF_START.match(body):
+            continue
+        if _SNIFF_CEF.match(body) or _SNIFF_DATE.search(body) or _SNIFF_KV.search(body):
             return True
     return False
 

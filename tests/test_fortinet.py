@@ -318,6 +318,9 @@ SNIFF_NO = {
     "tcpack tcpwin icmptype icmpcode info path pid\n\n"
     "2024-03-05 10:00:00 ALLOW TCP 10.1.1.10 203.0.113.50 51544 443 0 - 0 0 0 - - - SEND 4\n",
     "notes.txt": "date=2024-03-05 meeting notes: type=draft\n",
+    # parsed-event JSON that quotes FortiGate lines (e.g. an ECS export) is not a FortiGate log
+    "ecs.json": '{\n  "event": {\n    "original": "date=2024-03-05 time=10:15:30 '
+    'devname=\\"FGT\\" devid=\\"FG1\\" logid=\\"0000000013\\" type=\\"traffic\\""\n  }\n}\n',
     # another vendor's key=value firewall log (Sophos-style keys) is not FortiGate's
     "other_kv.log": 'device="SFW" date=2024-03-05 time=10:00:00 timezone="CET" '
     'device_name="XG210" device_id=C01001K2H7WQ79C log_id=010101600001 log_type="Firewall" '
