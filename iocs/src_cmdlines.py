@@ -15,7 +15,7 @@ import polars as pl
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from iocs import common, events
-from iocs.netsh import parse_script
+from iocs.commandline import parse_script
 
 NAME = "cmdlines"
 _SNIFF = re.compile(

@@ -10,7 +10,7 @@ from fwcorr.context import ParseContext, ParseResult
 from fwcorr.eventlog import EventRecord, read_events, sniff_container
 from fwcorr.inputs import Source
 from iocs import common, events, registry
-from iocs.netsh import parse_command_line
+from iocs.commandline import parse_command_line
 
 NAME = "eventlog"
 PROCESS_EVENTS = {1, 4688}

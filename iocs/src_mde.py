@@ -9,7 +9,7 @@ from typing import Any
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from iocs import common, events, registry, tabular
-from iocs.netsh import parse_command_line
+from iocs.commandline import parse_command_line
 
 NAME = "mde"
 _SNIFF_CSV = re.compile(

@@ -17,7 +17,8 @@ from typing import Any
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from iocs import common, events
-from iocs.netsh import canonical_address, parse_command_line, parse_words, resolve_context
+from iocs.commandline import parse_command_line
+from iocs.netsh import canonical_address, parse_words, resolve_context
 from iocs.registry import Entry
 
 NAME = "netsh_output"

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iocs import services
-from iocs.netsh import TAGS_ADD, match_word, parse_command_line, parse_script
+from iocs.commandline import parse_command_line, parse_script
+from iocs.netsh import TAGS_ADD, match_word
 from tests.conftest import corpus_file
 
 ADD = "netsh interface portproxy add v4tov4"
