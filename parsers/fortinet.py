@@ -186,8 +186,9 @@ def _devices(frame: pl.DataFrame, source: Source, ctx: ParseContext) -> pl.Serie
 
 
 def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFrame:
-    """ts_event: eventtime; else date+time with tz; else FortiAnalyzer dtime (UTC) or timestamp;
-    else date+time in the device's configured zone; else UTC (with a warning)."""
+    """ts_event: eventtime; else date+time with tz, or with the offset of the device's own RFC 5424
+    header; else FortiAnalyzer dtime (UTC) or timestamp; else date+time in the device's configured
+    zone; else UTC (with a warning)."""
     frame = frame.with_columns(kv.from_epoch(pl.col("eventtime")).alias("ts_event"))
     need = frame.select(pl.col("ts_event").is_null() & pl.col("_kv")).to_series()
     if not need.any():
@@ -200,6 +201,9 @@ def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFram
         pl.coalesce(
             pl.col("ts_event"),
             kv.local_with_offset(local, offset),
+            pl.when(need).then(
+                kv.local_with_offset(local, kv.header_offset_minutes(pl.col("text")))
+            ),
             pl.when(need).then(kv.local_with_offset(kv.local_time(dtime, pl.lit("")), pl.lit(0))),
             kv.from_epoch(pl.col("timestamp")),
         )

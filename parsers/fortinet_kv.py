@@ -28,6 +28,8 @@ HEADER = (
     r")"
 )
 
+# RFC 5424 header written by the FortiGate itself: its timestamp's UTC offset (Z or +hh:mm).
+RFC5424_OFFSET = r"^(?:<\d{1,3}>)?1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:\d\d) "
 # FortiAnalyzer exports: dtime is the device's date+time converted to UTC (unquoted, with a space).
 DTIME = r"(?:^|[\s,])dtime=\"?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
 IPV4 = r"^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
@@ -171,6 +173,12 @@ def tz_offset_minutes(tz: pl.Expr) -> pl.Expr:
     total = hours * 60 + minutes
     valid = (hours <= 14) & (minutes <= 59)
     return pl.when(valid).then(pl.when(sign == "-").then(-total).otherwise(total)).otherwise(None)
+
+
+def header_offset_minutes(text: pl.Expr) -> pl.Expr:
+    """UTC offset in minutes from a device-written RFC 5424 header; null for other framing."""
+    raw = text.str.extract(RFC5424_OFFSET, 1)
+    return pl.when(raw == "Z").then(pl.lit(0, pl.Int64)).otherwise(tz_offset_minutes(raw))
 
 
 def local_with_offset(local: pl.Expr, offset_min: pl.Expr) -> pl.Expr:

@@ -204,6 +204,15 @@ def test_fortianalyzer_export_uses_dtime_utc() -> None:
     assert result.connections.select("user", "app").row(0) == ("guest", "HTTP")
 
 
+def test_rfc5424_header_offset_when_no_eventtime_or_tz() -> None:
+    # the device's own RFC 5424 header carries +01:00; the body has only date/time
+    result = parse("rfc5424_no_eventtime.log")
+    assert result.warnings == []
+    assert result.connections.select("ts", "ts_end", "device").rows() == [
+        (ts("2024-03-05T09:24:57"), ts("2024-03-05T09:25:00"), "FGT-EDGE-01")
+    ]
+
+
 def test_legacy_43_keys() -> None:
     ctx = ParseContext(device_tz={"FG200B3911600001": "UTC"})
     result = parse("legacy_43.log", ctx)
@@ -343,6 +352,7 @@ def test_sniff_refuses_other_formats(tmp_path: Path, name: str) -> None:
         "framing.log",
         "legacy_43.log",
         "faz_export.log",
+        "rfc5424_no_eventtime.log",
         "config_changes.log",
         "bad_lines.log",
     ],
