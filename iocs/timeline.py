@@ -11,26 +11,22 @@ operation carrying all its evidence.
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import netaddr
 import polars as pl
 
 from fwcorr.config import SiteConfig
 from fwcorr.schema import PORTPROXY, PORTPROXY_EVENT, conform
+from iocs.risk import assess, host_ips, host_key, parse_ip
 
 WRAPPER_WINDOW = timedelta(seconds=10)  # cmd.exe /c netsh ... and its netsh.exe child
 REGISTRY_WINDOW = timedelta(seconds=60)  # a netsh process and the registry write it caused
 SAME_PROCESS_WINDOW = timedelta(seconds=2)  # one process creation in two logs
 MERGE_SLACK = WRAPPER_WINDOW + SAME_PROCESS_WINDOW
 CREATE = {"add", "set"}
-_SERVICE_USERS = ("system", "local service", "network service", "localsystem")
-_WSL = netaddr.IPNetwork("172.16.0.0/12")
-_WILDCARD = {"*", "0.0.0.0", "::"}
 
 
 @dataclass
@@ -92,18 +88,6 @@ def _evidence(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
-def _host_key(host: str | None) -> str:
-    if not host:
-        return ""
-    h = host.strip().lower()
-    try:
-        netaddr.IPAddress(h)
-        return h
-    except (netaddr.AddrFormatError, ValueError):
-        return h.split(".", 1)[0]
-
-
 def _image(path: str | None) -> str:
     return (path or "").replace("/", "\\").rsplit("\\", 1)[-1].lower()
 
@@ -118,9 +102,9 @@ def build(events: pl.DataFrame, config: SiteConfig | None = None) -> Harvest:
     by_host: dict[str, list[_Op]] = {}
     by_ip = {ip: h.name for h in config.hosts.values() for ip in h.ips}
     for row in valid:
-        if _ip(row["host"]) is not None and str(_ip(row["host"])) in by_ip:
-            row["host"] = by_ip[str(_ip(row["host"]))]  # remote execution named the host by IP
-        hk = _host_key(row["host"])
+        if parse_ip(row["host"]) is not None and str(parse_ip(row["host"])) in by_ip:
+            row["host"] = by_ip[str(parse_ip(row["host"]))]  # remote execution named the host by IP
+        hk = host_key(row["host"])
         cfg = config.find_host(row["host"])
         display = cfg.name if cfg is not None else (row["host"] or "")
         names.setdefault(hk, {}).setdefault(display, 0)
@@ -168,7 +152,7 @@ def _to_op(row: dict[str, Any]) -> _Op:
             row["src_line"] or 0,
         ),
         evidence=[_evidence(row)],
-        local=_host_key(row["logged_by"]) in ("", _host_key(row["host"])),
+        local=host_key(row["logged_by"]) in ("", host_key(row["host"])),
     )
 
 
@@ -362,111 +346,19 @@ def _attempt(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
-def _ip(text: str | None) -> netaddr.IPAddress | None:
-    if not text:
-        return None
-    try:
-        return netaddr.IPAddress(text)
-    except (netaddr.AddrFormatError, ValueError):
-        return None
-
-
-def host_ips(host: str, listen_address: str | None, config: SiteConfig) -> list[str]:
-    """IPs known for a host: config hosts/assets, the host name itself if it is an IP, and a
-    specific (non-wildcard, non-loopback) listen address."""
-    ips: list[str] = []
-    cfg = config.find_host(host)
-    if cfg is not None:
-        ips.extend(cfg.ips)
-    for cand in (host, listen_address):
-        ip = _ip(cand)
-        if ip is not None and not ip.is_loopback() and str(ip) not in ("0.0.0.0", "::"):
-            ips.append(str(ip))
-    return list(dict.fromkeys(ips))
-
-
-@functools.lru_cache(maxsize=64)
-def _networks(cidrs: tuple[str, ...]) -> list[netaddr.IPNetwork]:
-    return [netaddr.IPNetwork(n) for n in cidrs]
-
-
-def _service_user(user: str | None) -> bool:
-    if not user:
-        return False
-    low = user.lower().rsplit("\\", 1)[-1]
-    return low in _SERVICE_USERS or low.endswith("$")
-
-
-def assess(p: _Period, ips: list[str], config: SiteConfig) -> tuple[str, list[str]]:
-    """Risk of a proxy and the reasons (every level has its reasons)."""
-    _family, la, lp = p.key
-    ca, cp = p.connect
-    internal = _networks(tuple(config.internal_networks))
-    high: list[str] = []
-    low: list[str] = []
-    medium: list[str] = []
-    lip, cip = _ip(la), _ip(ca)
-    exposed = la in _WILDCARD or (lip is not None and not lip.is_loopback())
-    loop_listen = (lip is not None and lip.is_loopback()) or (la or "").lower() == "localhost"
-    loop_target = (cip is not None and cip.is_loopback()) or (ca or "").lower() == "localhost"
-    target_internal = cip is not None and any(cip in n for n in internal) and str(cip) not in ips
-    users = [o.user for o in p.ops if o.user]
-    interactive = bool(users) and not any(_service_user(u) for u in users)
-    wsl = cip is not None and cip in _WSL and lp == cp
-    for entry in config.portproxy_allowlist:
-        if (
-            _host_key(str(entry.get("host"))) == _host_key(p.host)
-            and int(entry.get("listen_port", -1)) == lp
-            and entry.get("connect_address") in (None, ca)
-            and entry.get("connect_port") in (None, cp)
-        ):
-            return "low", ["allowlisted in the site config"]
-    vias = sorted({o.remote_via for o in p.ops if o.remote_via})
-    if vias:
-        high.append(f"created via remote execution ({', '.join(vias)})")
-    svc = sorted({u for u in users if _service_user(u)})
-    if svc:
-        high.append(f"created by a service/machine account ({', '.join(svc)})")
-    where = "all addresses" if la in _WILDCARD else la
-    if exposed and wsl and interactive:
-        low.append(
-            f"WSL/Hyper-V vEthernet-style target {ca} (172.16.0.0/12) on the same port, "
-            "created by an interactive user"
-        )
-    elif exposed and wsl and not users:
-        medium.append(
-            f"WSL/Hyper-V vEthernet-style target {ca} (172.16.0.0/12) on the same port; "
-            "the creating account is unknown"
-        )
-    elif exposed and target_internal:
-        high.append(
-            f"listens on {where} (reachable beyond the host) and relays to internal host {ca}"
-        )
-    elif exposed and cip is not None and not loop_target and not any(cip in n for n in internal):
-        high.append(f"listens on {where} and relays to external address {ca}")
-    if loop_target:
-        low.append(f"relays to loopback {ca}")
-    if loop_listen and not loop_target:
-        medium.append(f"listens on loopback only; relays to {ca}:{cp}")
-    if cip is None and not loop_target and ca:
-        medium.append(f"relays to host name {ca} (resolved when a connection arrives)")
-    if exposed and not high and not low and not medium:
-        medium.append(f"listens on {where}; relays to {ca}:{cp}")
-    if high:
-        return "high", high + low + medium
-    if low and not medium:
-        return "low", low
-    if low and medium:
-        return "medium", medium + low
-    return "medium", medium or [f"relays {la}:{lp} to {ca}:{cp}"]
-
-
 def _record(p: _Period, config: SiteConfig) -> dict[str, Any]:
     family, la, lp = p.key
     ca, cp = p.connect
     ips = host_ips(p.host, la, config)
-    risk, reasons = assess(p, ips, config)
+    risk, reasons = assess(
+        p.host,
+        (la, lp),
+        (ca, cp),
+        [o.user for o in p.ops if o.user],
+        sorted({o.remote_via for o in p.ops if o.remote_via}),
+        ips,
+        config,
+    )
     evidence: list[dict[str, Any]] = []
     for o in p.ops:
         evidence.extend(o.evidence)

@@ -477,3 +477,17 @@ def test_iocs_export_command() -> None:
     )
     assert [o["pattern"] for o in stix["objects"]][:1] == ["[ipv4-addr:value = '10.1.7.20']"]
     assert len(stix["objects"]) == 6  # port_on_host has no STIX observable
+
+
+def test_assess_directly_and_a_malformed_allowlist_entry() -> None:
+    from iocs.risk import assess
+
+    cfg = config_from_dict({"allowlist": {"portproxies": [{"host": "WS01", "listen_port": "x"}]}})
+    assert assess("WS01", ("::", 8443), ("2001:db8::30", 443), [], [], [], cfg) == (
+        "high",
+        ["listens on all addresses and relays to external address 2001:db8::30"],
+    )
+    assert assess("WS01", ("127.0.0.1", 80), ("127.0.0.1", 8080), ["CORP\\dev"], [], [], cfg) == (
+        "low",
+        ["relays to loopback 127.0.0.1"],
+    )
