@@ -106,7 +106,7 @@ def build(events: pl.DataFrame, config: SiteConfig | None = None) -> Harvest:
             row["host"] = by_ip[str(parse_ip(row["host"]))]  # remote execution named the host by IP
         hk = host_key(row["host"])
         cfg = config.find_host(row["host"])
-        display = cfg.name if cfg is not None else (row["host"] or "")
+        display = cfg.name if cfg is not None else (row["host"] or "unknown")
         names.setdefault(hk, {}).setdefault(display, 0)
         names[hk][display] += 1
         by_host.setdefault(hk, []).append(_to_op(row))
@@ -300,6 +300,9 @@ def _replay(host: str, ops: list[_Op]) -> list[_Period]:
         cur = active.get(op.key)
         last = history.get(op.key, [None])[-1]
         if op.op in CREATE:
+            known = cur or last
+            if op.op == "set" and op.connect[0] is None and known is not None:
+                op.connect = (known.connect[0], op.connect[1])  # set without connectaddress
             if cur is not None and cur.connect == op.connect:
                 cur.ops.append(op)
             elif op.ts is None and last is not None and last.connect == op.connect:

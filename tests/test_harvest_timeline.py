@@ -491,3 +491,19 @@ def test_assess_directly_and_a_malformed_allowlist_entry() -> None:
         "low",
         ["relays to loopback 127.0.0.1"],
     )
+
+
+def test_set_without_connectaddress_keeps_the_target_and_unknown_host() -> None:
+    h = build(
+        [
+            ev("add", "2024-03-01T10:00:00", evidence_kind="process", process="netsh.exe", host=None, logged_by=None),
+            ev("set", "2024-03-01T11:00:00", ca=None, connect_port=81, evidence_kind="process",
+               process="netsh.exe", host=None, logged_by=None),
+        ]
+    )  # fmt: skip
+    assert [
+        (p["host"], p["connect_address"], p["connect_port"], p["removed_at"]) for p in h.portproxies
+    ] == [
+        ("unknown", "10.1.2.20", 8443, "2024-03-01T11:00:00Z"),
+        ("unknown", "10.1.2.20", 81, None),
+    ]
