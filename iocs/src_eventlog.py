@@ -107,9 +107,20 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     if any(ev.computer is None for ev in read.records):
         fallback = common.file_host(source, ctx, stats)
     rows: list[dict[str, Any]] = []
+    blind = 0  # netsh.exe started but the command line was not logged
     for ev in read.records:
         if ev.event_id in PROCESS_EVENTS or ev.event_id in REGISTRY_EVENTS:
             rows.extend(event_rows(ev, source.display, fallback))
+            image = ev.data.get("NewProcessName") or ev.data.get("Image") or ""
+            if ev.event_id in PROCESS_EVENTS and not (ev.data.get("CommandLine") or "").strip():
+                blind += image.lower().replace("/", "\\").endswith("\\netsh.exe")
+    warnings = []
+    if blind:
+        warnings.append(
+            f"{blind} netsh.exe process event(s) without a command line "
+            "(process command-line auditing is off); port-proxy commands may be missing"
+        )
+        stats["netsh_without_command_line"] = blind
     return common.result(
         read.container,
         source,
@@ -118,5 +129,6 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
         records=len(read.records),
         rejects=read.rejects,
         unit_kind="events",
+        warnings=warnings,
         stats=stats,
     )

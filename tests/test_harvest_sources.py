@@ -318,3 +318,19 @@ def test_sysmon_get_winevent_json() -> None:
         (T("2024-03-13T11:00:00.450"), h, h, "CORP\\ops", "delete", "v4tov6", "0.0.0.0", 4443,
          None, None, True, None, "registry", None, 41, 7002),
     ]  # fmt: skip
+
+
+def test_netsh_without_command_line_is_a_warning(tmp_path: Path) -> None:
+    xml = (DATA / "SRV01" / "security_4688.xml").read_text()
+    xml = xml.replace(
+        "netsh interface portproxy add v4tov4 listenport=5353 connectaddress=10.1.2.60 protocol=udp",
+        "",
+    )
+    path = tmp_path / "sec.xml"
+    path.write_text(xml)
+    res = src_eventlog.parse(Source(path=path, display="sec.xml"), ParseContext())
+    assert res.warnings == [
+        "1 netsh.exe process event(s) without a command line (process command-line auditing is "
+        "off); port-proxy commands may be missing"
+    ]
+    assert res.portproxy_events.height == 1
