@@ -10,6 +10,8 @@ from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from fwcorr.schema import CONNECTION, EXCERPT_CHARS, REJECT, RULE_CHANGE, conform
 from parsers.paloalto_config import to_rule_changes
+from parsers.paloalto_split import tidy
+from parsers.paloalto_time import TZ_SOURCES
 from parsers.paloalto_traffic import to_connections
 
 NAME = "paloalto"
@@ -33,11 +35,11 @@ def resolve_device(frame: pl.DataFrame, ctx: ParseContext, source: Source) -> pl
     fallback, _ = ctx.host_for(source)
     serials = {d.serial: d.name for d in ctx.config.devices.values() if d.serial}
     parts = []
+    frame = tidy(frame, ["device_name", "serial"])
     if "device_name" in frame.columns:
-        s = pl.col("device_name").str.strip_chars()
-        parts.append(pl.when(s.str.len_bytes() > 0).then(s))
+        parts.append(pl.col("device_name"))
     if serials and "serial" in frame.columns:
-        parts.append(pl.col("serial").str.strip_chars().replace_strict(serials, default=None))
+        parts.append(pl.col("serial").replace_strict(serials, default=None))
     if "hdr_host" in frame.columns:
         parts.append(pl.col("hdr_host"))
     parts.append(pl.lit(fallback, pl.String))
@@ -136,8 +138,14 @@ def finish(
     stats["by_type"] = dict(sorted(by_type.items()))
     if tz_rows:
         tz = pl.concat(tz_rows)
-        stats["tz_source"] = dict(tz.group_by("tz").len().sort("tz").iter_rows())
-        utc = tz.filter(pl.col("tz") == "utc").get_column("device").unique().sort(nulls_last=True)
+        counts = dict(tz.group_by("tz").len().sort("tz").iter_rows())
+        stats["tz_source"] = {TZ_SOURCES[k]: v for k, v in counts.items()}
+        utc = (
+            tz.filter(pl.col("tz") == TZ_SOURCES.index("utc"))
+            .get_column("device")
+            .unique()
+            .sort(nulls_last=True)
+        )
         for dev in utc.to_list():
             result.warnings.append(
                 f"device {dev or '(unknown)'}: no time zone known, times taken as UTC "

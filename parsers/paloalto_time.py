@@ -46,6 +46,33 @@ def record_offset(high_res: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(value).when(zulu).then(pl.lit(0, pl.Int32)).cast(pl.Int32)
 
 
+def _tail_offset(tail: str | None) -> int | None:
+    """'+08:00' / '-0700' / '...Z' (last six characters of an ISO time) -> minutes east of UTC."""
+    if not tail:
+        return None
+    if tail.endswith(("Z", "z")):
+        return 0
+    sign, body = tail[0], tail[1:].replace(":", "")
+    if sign not in "+-" or len(body) < 4 or not body[-4:].isdigit():
+        return None
+    hours, mins = int(body[-4:-2]), int(body[-2:])
+    if hours > 14 or mins > 59:
+        return None
+    return (hours * 60 + mins) * (-1 if sign == "-" else 1)
+
+
+def record_offsets(high_res: pl.Series) -> pl.Series:
+    """record_offset for a whole column, parsing each distinct suffix once (the hot path)."""
+    tail = high_res.str.slice(-6, 6)
+    mapping = {t: _tail_offset(t) for t in tail.unique().to_list() if t is not None}
+    mapping = {t: v for t, v in mapping.items() if v is not None}
+    iso = high_res.str.contains("T", literal=True) & high_res.str.len_bytes().is_between(20, 40)
+    off = tail.replace_strict(mapping, default=None, return_dtype=pl.Int32) if mapping else None
+    if off is None:
+        return pl.Series(high_res.name, [None] * high_res.len(), dtype=pl.Int32)
+    return pl.select(pl.when(iso).then(off)).to_series().cast(pl.Int32)
+
+
 def parse_headers(headers: pl.Series) -> pl.DataFrame:
     """Distinct header texts -> hdr_kind, hdr_host, hdr_time (as written), hdr_offset (IETF only)."""
     h = pl.col("header")
@@ -106,14 +133,17 @@ def to_utc(
     return out.otherwise(naive.dt.replace_time_zone("UTC"))
 
 
+TZ_SOURCES = ("record", "config", "header", "utc")
+
+
 def tz_source(rec_off: pl.Expr, zone: pl.Expr, hdr_off: pl.Expr) -> pl.Expr:
-    """Which rule decided each row's offset: record, config, header or utc (fallback)."""
+    """Which rule decided each row's offset, as an index into TZ_SOURCES (small ints are cheap)."""
     return (
         pl.when(rec_off.is_not_null())
-        .then(pl.lit("record"))
+        .then(pl.lit(0, pl.Int8))
         .when(zone.is_not_null())
-        .then(pl.lit("config"))
+        .then(pl.lit(1, pl.Int8))
         .when(hdr_off.is_not_null())
-        .then(pl.lit("header"))
-        .otherwise(pl.lit("utc"))
+        .then(pl.lit(2, pl.Int8))
+        .otherwise(pl.lit(3, pl.Int8))
     )

@@ -13,7 +13,7 @@ import polars as pl
 from fwcorr.config import SiteConfig
 from parsers.paloalto_ip import canonical_columns
 from parsers.paloalto_split import tidy
-from parsers.paloalto_time import PANOS_TIME, record_offset, to_utc, tz_source
+from parsers.paloalto_time import PANOS_TIME, record_offsets, to_utc, tz_source
 
 _NUMERIC = ("repeatcnt", "bytes_sent", "bytes_received", "packets", "elapsed")
 _PORTS = ("sport", "dport", "natsport", "natdport")
@@ -177,13 +177,12 @@ def to_connections(
     amap = {a: normalise_action(a) for a in actions if a is not None}
     start_naive = pl.col("start").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     gen_naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
-    rec_off = record_offset(pl.col("high_res_timestamp"))
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
     checks = _checks(require_elapsed, log_type)
-    lf = frame.lazy().with_columns(
+    lf = frame.with_columns(record_offsets(frame.get_column("high_res_timestamp")).alias("__off"))
+    lf = lf.lazy().with_columns(
         __start=start_naive,
         __local=pl.coalesce(start_naive, gen_naive),
-        __off=rec_off,
         **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
     )
     lf = lf.with_columns(
