@@ -64,12 +64,23 @@ _EVIDENCE = pl.struct(pl.col("src_file").alias("path"), pl.col("src_line").alias
 
 @dataclass
 class TraceResult:
-    """Traces (CONTRACT shape), suspected unknown proxies, and frames for charts/tests."""
+    """Traces (CONTRACT shape), suspected unknown proxies, and frames for charts/tests.
 
-    traces: list[dict[str, Any]] = field(default_factory=list)
+    ``frame`` holds the traces as a polars frame with the CONTRACT columns; ``traces`` converts
+    it to dicts on first access (the conversion is the costly part for very many traces).
+    """
+
+    frame: pl.DataFrame = field(default_factory=pl.DataFrame)
     suspected_proxies: list[dict[str, Any]] = field(default_factory=list)
     legs: pl.DataFrame = field(default_factory=pl.DataFrame)
     pairs: pl.DataFrame = field(default_factory=pl.DataFrame)
+    _dicts: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def traces(self) -> list[dict[str, Any]]:
+        if self._dicts is None:
+            self._dicts = self.frame.to_dicts() if self.frame.height else []
+        return self._dicts
 
 
 def _ips_for(address: str | None, assets: Assets) -> list[str]:
@@ -321,8 +332,8 @@ def _iso_expr(col: str) -> pl.Expr:
     return text.str.replace(r"\.?0+Z$", "Z")
 
 
-def _trace_dicts(chains: pl.DataFrame, pairs: pl.DataFrame) -> list[dict[str, Any]]:
-    """CONTRACT trace dicts; all assembly in polars, Python only adds the hashed id."""
+def _trace_frame(chains: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """CONTRACT trace rows as a frame; all assembly in polars, Python only hashes the id."""
     rows = chains.join(pairs, on="pair_id").sort("chain", "pos")
     hop = pl.struct(
         "host",
@@ -389,7 +400,7 @@ def _trace_dicts(chains: pl.DataFrame, pairs: pl.DataFrame) -> list[dict[str, An
         "confidence",
         pl.col("evidence").fill_null([]),
     )
-    return out.to_dicts()
+    return out
 
 
 def trace(
@@ -415,7 +426,7 @@ def trace(
         pl.format("{}>{}", "leg_id", "leg_id_out").alias("pair_id")
     )
     chains = _chains(pairs, max_hops) if pairs.height else pl.DataFrame()
-    traces = _trace_dicts(chains, pairs) if pairs.height else []
+    frame = _trace_frame(chains, pairs) if pairs.height else pl.DataFrame()
     paired = set(pairs.get_column("leg_id").to_list()) | set(
         pairs.get_column("leg_id_out").to_list()
     )
@@ -448,7 +459,7 @@ def trace(
     suspected = discover_relays(
         prepared, assets, config, listen, min_pairs=min_relay_pairs, dedup_s=dedup_s
     )
-    return TraceResult(traces=traces, suspected_proxies=suspected, legs=legs, pairs=pair_view)
+    return TraceResult(frame=frame, suspected_proxies=suspected, legs=legs, pairs=pair_view)
 
 
 def discover_relays(
