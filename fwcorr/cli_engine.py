@@ -237,7 +237,7 @@ def trace_cmd(
         "traces": result.traces,
         "suspected_proxies": result.suspected_proxies,
     }
-    frame = pl.DataFrame(result.traces) if result.traces else pl.DataFrame({"id": []})
+    frame = result.frame if result.frame.height else pl.DataFrame({"id": []})
     if fmt == "table" and result.traces:
         frame = frame.select(
             "id",
