@@ -2,12 +2,13 @@
 
 Public API:
 - ``trace(connections, portproxies, assets, config, *, dedup_s=2.0, min_relay_pairs=3)``
-  -> ``TraceResult`` with ``.traces`` (CONTRACT ``traces`` dicts, sorted by start),
+  -> ``TraceResult`` with ``.traces`` (CONTRACT ``traces`` dicts, sorted by start; ``.frame``
+  holds the same rows as a polars frame),
   ``.suspected_proxies`` (relays found without indicators, with evidence), ``.legs`` (proxy_id,
   leg inbound|outbound, ts, bytes, paired: for charts) and ``.pairs`` (one row per paired
   inbound/outbound leg: proxy_id, in_ts, out_ts, lag_s, confidence, ...).
 
-Method (all polars plans; Python only per proxy and per emitted trace):
+Method (all polars plans; Python only per proxy and to hash each emitted trace's id):
 1. Proxy active periods are [first_seen - slack, removed_at) (no removal: open-ended; a proxy
    known only from a capture is thus active at least from the capture time minus slack).
 2. Allowed connections whose post-NAT destination (nat_dst_* when set, else dst_*) is a listen
