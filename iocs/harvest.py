@@ -48,7 +48,10 @@ def collect(paths: list[str], ctx: ParseContext) -> Collected:
     frames, rejects = [], []
     for source in sources:
         res = read_source(source, ctx)
-        entry: dict[str, Any] = {"path": source.display, "format": "unknown"}
+        entry: dict[str, Any] = {
+            "path": source.display,
+            "format": "other",
+        }  # not port-proxy evidence
         if res is not None:
             entry.update(
                 format=res.format,

@@ -4,6 +4,7 @@ ECS JSON, Get-WinEvent JSON)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fwcorr.context import ParseContext, ParseResult
@@ -33,7 +34,7 @@ def _user(ev: EventRecord) -> str | None:
     return f"{dom}\\{name}" if dom and dom != "-" else name
 
 
-def _ts(ev: EventRecord):  # type: ignore[no-untyped-def]
+def _ts(ev: EventRecord) -> datetime:
     """Sysmon's UtcTime (when it happened) when present, else TimeCreated."""
     ts, _ = common.parse_ts(ev.data.get("UtcTime"))
     return ts or ev.ts
