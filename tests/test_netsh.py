@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iocs import services
@@ -503,6 +503,7 @@ def test_services_table() -> None:
 # --- hypothesis: tag prefix matching -----------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(st.sampled_from(TAGS_ADD).flatmap(lambda t: st.tuples(st.just(t), st.integers(1, len(t)))))
 def test_tag_prefix_resolves_to_first_in_netsh_order(tag_len: tuple[str, int]) -> None:
     tag, n = tag_len
@@ -514,6 +515,7 @@ def test_tag_prefix_resolves_to_first_in_netsh_order(tag_len: tuple[str, int]) -
         assert match_word(prefix, TAGS_ADD) == tag
 
 
+@settings(deadline=None)
 @given(
     lp=st.integers(1, 65535),
     cp=st.integers(1, 65535),
@@ -572,6 +574,7 @@ _NOISE = st.text(
 )
 
 
+@settings(deadline=None)
 @given(_NOISE)
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     for cmd in parse_command_line("netsh interface portproxy add v4tov4 " + text):
