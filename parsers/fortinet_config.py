@@ -6,6 +6,7 @@ just those rows; the file-wide extraction stays columnar.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -59,7 +60,20 @@ def parse_ui(ui: str | None) -> tuple[str | None, str | None]:
         return ui, None
     kind = m.group(1) or None
     inner = (m.group(2) or "").strip() or None
-    return kind, inner
+    return kind, _canonical_ip(inner)
+
+
+def _canonical_ip(text: str | None) -> str | None:
+    """Canonical IP text (IPv6 compressed lower case, mapped IPv4 as IPv4); other text as is."""
+    if not text:
+        return text
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return addr.compressed
 
 
 def _side(attrs: list[dict[str, str | None]], which: str) -> str | None:
