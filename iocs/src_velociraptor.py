@@ -1,4 +1,4 @@
-"""Velociraptor `Windows.Registry.PortProxy` results (JSON lines or a JSON array).
+"""Velociraptor `Windows.Registry.PortProxy` results (JSON lines, a JSON array, or CSV).
 
 Columns: FullPath, ProxyType, Protocol, Listening (`addr:port`), Destination (`addr:port`),
 ModifiedTime (last write of the family key), Type; hunts add Fqdn/ClientId. Every row is a
@@ -17,10 +17,15 @@ NAME = "velociraptor"
 
 
 def sniff(source: Source) -> bool:
-    if tabular.head_kind(source) != "json":
-        return False
+    """JSON rows or a CSV export (GUI download) with the artifact's columns."""
+    kind = tabular.head_kind(source)
     head = source.head_text()
-    return '"ProxyType"' in head and ('"Listening"' in head or '"Destination"' in head)
+    if kind == "json":
+        return '"ProxyType"' in head and ('"Listening"' in head or '"Destination"' in head)
+    if kind == "csv":
+        columns = {c.strip().strip('"') for c in head.splitlines()[0].split(",")}
+        return {"ProxyType", "Destination"} <= columns
+    return False
 
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:

@@ -334,3 +334,13 @@ def test_netsh_without_command_line_is_a_warning(tmp_path: Path) -> None:
         "off); port-proxy commands may be missing"
     ]
     assert res.portproxy_events.height == 1
+
+
+def test_velociraptor_csv_export() -> None:
+    res = run(src_velociraptor, "VELO/hunt_results.csv")
+    assert (res.unit_kind, res.units, res.records) == ("rows", 2, 1)
+    h = "WS10.corp.example"
+    assert rows(res) == [
+        (T("2024-03-10T04:00:00"), h, h, None, "present", "v4tov4", "0.0.0.0", 3390, "10.1.9.9", 3389,
+         True, None, "registry", None, 2, None),
+    ]  # fmt: skip

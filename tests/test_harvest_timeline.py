@@ -342,6 +342,7 @@ EXPECTED_DIR = [
     ("WS07", "v4tov4", "0.0.0.0", 445, "gzsc.example.cn", 4450, None, None, [], "medium", 1),
     ("WS07", "v4tov4", "*", 13333, "127.0.0.1", 12333, None, None, [], "low", 1),
     ("WS08.corp.example", "v4tov6", "0.0.0.0", 4443, "2001:db8::44", 443, "2024-03-13T10:00:00.45Z", "2024-03-13T11:00:00.45Z", ["set", "delete"], "high", 2),
+    ("WS10.corp.example", "v4tov4", "0.0.0.0", 3390, "10.1.9.9", 3389, "2024-03-10T04:00:00Z", None, [], "high", 1),
 ]  # fmt: skip
 
 
@@ -386,7 +387,7 @@ def test_harvest_directory_mixing_every_source() -> None:
         "ip_port:[2001:db8::30]:443",
     } <= ids
     assert all(set(i) == {"id", "kind", "value", "role", "source"} for i in doc["iocs"])
-    assert "14 file(s)" in result.stderr
+    assert "15 file(s)" in result.stderr
 
 
 def test_harvest_other_formats_and_out(tmp_path: Path) -> None:
