@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -192,6 +192,7 @@ _VALUE = st.text(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(_NAME, _VALUE, st.booleans()), min_size=1, max_size=12))
 def test_cfgattr_round_trip(items: list[tuple[str, str, bool]]) -> None:
     text = "".join(f"{n}[{v}->{v}x]" if edit else f"{n}[{v}]" for n, v, edit in items)
