@@ -21,15 +21,23 @@ FAMILIES = ("v4tov4", "v4tov6", "v6tov4", "v6tov6")
 # commands (pushd, popd, ...) come after the context's own words, which is why `p` under
 # `interface` is portproxy.
 ROOT_WORDS = ("interface",)  # the only root context we follow; other prefixes are not portproxy
-INTERFACE_WORDS = (
+INTERFACE_WORDS = (  # `netsh interface ?` as documented: subcontexts and commands, alphabetical
     "6to4",
+    "clat",
+    "dump",
+    "fl48",
+    "fl68",
+    "help",
     "httpstunnel",
     "ipv4",
     "ipv6",
     "isatap",
     "portproxy",
+    "set",
+    "show",
     "tcp",
     "teredo",
+    "udp",
 )
 VERBS = ("add", "delete", "dump", "help", "reset", "set", "show")
 SHOW_TYPES = ("all", *FAMILIES)
