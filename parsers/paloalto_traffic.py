@@ -188,25 +188,25 @@ def to_connections(
     lf = lf.with_columns(
         __ts=to_utc(pl.col("__local"), pl.col("__off"), zone, hdr_off, zones),
         __tzsrc=tz_source(pl.col("__off"), zone, hdr_off),
-    ).with_columns(__bad=pl.any_horizontal([flag for flag, _ in checks]))
-    done = lf.collect()
-    bad_rows = done.filter(pl.col("__bad"))
-    retried = None
-    if bad_rows.height and not exact:
-        again = raw.filter(pl.col("line").is_in(bad_rows.get_column("line").implode()))
-        retried, bad = to_connections(
-            again, cfg, zones, require_elapsed=require_elapsed, log_type=log_type, exact=True
+    )
+    bad = pl.DataFrame(schema={"line": pl.Int64, "reason": pl.String})
+    if exact:  # the few rows that failed the fast pass: reasons for those still bad
+        reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+        for flag, text in checks:
+            reason = reason.when(flag).then(text)
+        flagged = lf.with_columns(__reason=reason.otherwise(None)).collect()
+        bad = flagged.filter(pl.col("__reason").is_not_null()).select(
+            "line", pl.col("__reason").alias("reason")
         )
-        bad_rows = bad_rows.filter(pl.col("line").is_in(bad.get_column("line").implode()))
-    reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    for flag, text in checks:
-        reason = reason.when(flag).then(text)
-    bad = bad_rows.select("line", reason.otherwise(pl.lit("invalid record")).alias("reason"))
-    good = done.filter(~pl.col("__bad")) if bad_rows.height else done
+        lf = flagged.lazy().with_columns(__bad=pl.col("__reason").is_not_null())
+    else:
+        bad_any = pl.any_horizontal([flag for flag, _ in checks]).fill_null(True)
+        lf = lf.with_columns(__bad=bad_any)
     elapsed = pl.col("__elapsed")
     nat = {"natsrc_ip": "nat_src_ip", "natdst_ip": "nat_dst_ip"}
-    out = good.lazy().select(
+    out = lf.select(
         "line",
+        "__bad",
         "__tzsrc",
         pl.col("__ts").alias("ts"),
         pl.when(pl.col("__start").is_not_null() & (pl.col("subtype") != "start"))
@@ -246,7 +246,15 @@ def to_connections(
         pl.col("session_end_reason").alias("end_reason"),
         pl.col("__repeatcnt").alias("repeat_count"),
     )
-    good = out.collect()
-    if retried is not None and retried.height:
-        good = pl.concat([good, retried]).sort("line")
-    return good, bad
+    done = out.collect()
+    flags = done.get_column("__bad")
+    if not flags.any():
+        return done.drop("__bad"), bad
+    good = done.filter(~flags).drop("__bad")
+    if exact:
+        return good, bad
+    again = raw.filter(pl.col("line").is_in(done.filter(flags).get_column("line").implode()))
+    retried, bad = to_connections(
+        again, cfg, zones, require_elapsed=require_elapsed, log_type=log_type, exact=True
+    )
+    return pl.concat([good, retried]).sort("line"), bad
