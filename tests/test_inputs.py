@@ -70,3 +70,9 @@ def test_walk_is_sorted_and_missing_path_is_an_input_error(tmp_path: Path) -> No
     assert [s.path.name for s in iter_sources([tmp_path])] == ["1.log", "2.log"]
     with pytest.raises(InputError, match="no such file"):
         list(iter_sources([tmp_path / "nope"]))
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    frame = read_lines(b"ok\n\xff\xfebad\nfine\n")
+    assert frame["text"].to_list() == ["ok", "\ufffd\ufffdbad", "fine"]
+    assert frame["line"].to_list() == [1, 2, 3]
