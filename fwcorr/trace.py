@@ -135,7 +135,12 @@ def _proxy_tables(
 
 
 def _prepared(connections: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
-    """Allowed sessions with post-NAT (inner) endpoints and a row id."""
+    """Allowed sessions with post-NAT (inner) endpoints and a row id.
+
+    Host logs carry no session byte totals (pfirewall.log ``size`` is one packet's size), so
+    their byte columns are not used for byte agreement.
+    """
+    host_log = pl.col("vendor") == "windows"
     return (
         connections.lazy()
         .with_row_index("_row")
@@ -145,6 +150,8 @@ def _prepared(connections: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
             pl.coalesce("nat_dst_port", "dst_port").alias("_pd_port"),
             pl.coalesce("nat_src_ip", "src_ip").alias("_ps_ip"),
             pl.coalesce("nat_src_port", "src_port").alias("_ps_port"),
+            pl.when(~host_log.fill_null(False)).then(pl.col("bytes_out")).alias("bytes_out"),
+            pl.when(~host_log.fill_null(False)).then(pl.col("bytes_in")).alias("bytes_in"),
         )
     )
 
