@@ -136,6 +136,45 @@ def parse_cmd(
         click.echo(f"warning: {warning}", err=True)
 
 
+@cli.command("hunt")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory."
+)
+@click.option(
+    "--iocs",
+    "ioc_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="IOC file (text, CSV or STIX 2.1); repeatable.",
+)
+@evidence_options
+def hunt_cmd(
+    paths: tuple[str, ...],
+    out: str,
+    ioc_files: tuple[str, ...],
+    config: str | None,
+    tz: tuple[str, ...],
+    host: str | None,
+) -> None:
+    """Run the whole case: parse, harvest, sweep, trace, triage changes, write findings and report.
+
+    Exit status: 0 = no high-severity findings, 1 = high-severity findings, 2 = usage/input error.
+    """
+    from fwcorr.hunt import run_hunt
+
+    ctx = build_context(config, tz, host)
+    out_dir = Path(out)
+    check_out_dir(out_dir, paths)
+    for item in ioc_files:
+        if not Path(item).is_file():
+            raise InputError("no such IOC file", item)
+    result = run_hunt(list(paths), out_dir, ctx, list(ioc_files))
+    for line in result.lines:
+        click.echo(line)
+    set_exit_code(result.exit_code)
+
+
 def main() -> None:
     """Console entry point: map FwcorrError to exit code 2 without a traceback."""
     try:
