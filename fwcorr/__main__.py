@@ -1,0 +1,7 @@
+"""`python -m fwcorr` runs the CLI."""
+
+from __future__ import annotations
+
+from fwcorr.cli import main
+
+main()
