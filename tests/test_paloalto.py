@@ -378,3 +378,41 @@ def test_dst_gap_local_time_is_rejected_with_reason(tmp_path: Path) -> None:
     assert result.rejects.select("line", "reason").rows() == [
         (1, "local time does not exist in the device zone (DST gap): 2026/03/08 02:30:00")
     ]
+
+
+def test_web_export_position_fallback_for_unknown_header_names(tmp_path: Path) -> None:
+    text = (DATA / "web_export_traffic.csv").read_text()
+    header, rest = text.split("\n", 1)
+    # A release that renames some columns: matched by their syslog position instead.
+    header = header.replace('"Rule UUID"', '"Policy UUID"').replace('"Bytes Sent"', '"Sent"')
+    path = tmp_path / "export2.csv"
+    path.write_text(header + "\n" + rest)
+    result = paloalto.parse(Source(path, "export2.csv"), ParseContext())
+    assert result.connections.select("rule_uuid", "bytes_out").rows() == [
+        ("5b1e5d8a-4c3f-4e2a-9b7d-0f1e2d3c4b5a", 1200),
+        (None, 640),
+    ]
+
+
+def test_web_export_config(tmp_path: Path) -> None:
+    path = tmp_path / "config_export.csv"
+    path.write_text(
+        "Receive Time,Serial #,Type,Host,Command,Admin,Client,Result,Configuration Path,"
+        "Before Change Detail,After Change Detail,Generate Time,Device Name\n"
+        "2026/12/04 10:01:12,013201009876,CONFIG,192.0.2.50,delete,mallory,Web,Succeeded,"
+        '" vsys  vsys1 rulebase security rules  allow-9999","allow-9999 { action allow; }",,'
+        "2026/12/04 10:01:12,PA-EDGE-01\n"
+    )
+    result = paloalto.parse(Source(path, "config_export.csv"), ParseContext())
+    got = result.rule_changes.select(
+        "ts", "device", "operation", "object_type", "object_name", "before", "attributes"
+    ).row(0)
+    assert got == (
+        _utc(2026, 12, 4, 10, 1, 12),
+        "PA-EDGE-01",
+        "delete",
+        "security_rule",
+        "allow-9999",
+        "allow-9999 { action allow; }",
+        [{"name": "action", "old": "allow", "new": None}],
+    )
