@@ -151,7 +151,10 @@ def _findings(portproxies: pl.DataFrame, iocs: pl.DataFrame, assets: Assets) -> 
             harvested.add((connect, p["connect_port"]))
         if p["listen_port"] is not None:
             listen_ports.setdefault(str(p["host"]).lower(), set()).add(p["listen_port"])
-        proxies.append({"id": p["proxy_id"], "host": p["host"], "ips": ips, "ts": p["first_seen"]})
+        label = str(p["proxy_id"])
+        if str(p["host"]) not in label:  # harvester ids are hashes: say where it listens
+            label += f" ({p['host']}, listen port {p['listen_port']})"
+        proxies.append({"id": p["proxy_id"], "label": label, "ips": ips, "ts": p["first_seen"]})
     ioc_ips = set()
     for i in iocs.iter_rows(named=True):  # small: indicator list
         ip = canonical_ip(i.get("ip"))
@@ -168,6 +171,7 @@ class Net:
 
     spans: list[tuple[int, int]]
     objects: dict[str, list[str]] = field(default_factory=dict)
+    dnat: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (device, ext) -> inner
 
 
 def _internal(value: str, assets: Assets, net: Net, depth: int = 0) -> str | None:
@@ -202,6 +206,38 @@ def _objects(changes: pl.DataFrame) -> dict[str, list[str]]:
         values += facts.new.get("member", [])
         if values:
             out.setdefault(str(row["object_name"]).lower(), []).extend(values)
+    return out
+
+
+def _dnat_map(
+    changes: pl.DataFrame, connections: pl.LazyFrame, assets: Assets, net: Net
+) -> dict[tuple[str, str], set[str]]:
+    """(device, pre-NAT destination) -> internal targets, from NAT/VIP changes and from the
+    destination NAT the device's own traffic logs show (distinct triples, one join)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    nat = changes.filter(
+        pl.col("object_type").is_in(["nat_rule", "vip"])
+        & pl.col("operation").is_in(["add", "modify"])
+    )
+    for row in nat.iter_rows(named=True):  # small: NAT/VIP changes
+        facts = facts_of(row)
+        targets = {t for t in (_internal(v, assets, net) for v in facts.get("nat_ip")) if t}
+        for ext in facts.get("destination") + facts.get("ext_ip"):
+            if targets:
+                out.setdefault((str(row["device"]), canonical_ip(ext) or ext), set()).update(
+                    targets
+                )
+    seen = (
+        connections.filter(
+            pl.col("nat_dst_ip").is_not_null() & (pl.col("nat_dst_ip") != pl.col("dst_ip"))
+        )
+        .select("device", "dst_ip", "nat_dst_ip")
+        .unique()
+        .filter(assets.is_internal(pl.col("nat_dst_ip")))
+        .collect()
+    )
+    for device, ext, inner in seen.iter_rows():  # distinct DNAT mappings
+        out.setdefault((str(device), ext), set()).add(inner)
     return out
 
 
@@ -269,7 +305,17 @@ def _rate(
         dests = facts.get("destination")
         bad_zone = sorted(zones & untrusted)
         any_src = bool(sources & _ANY) and (not zones or bool(zones & (untrusted | _ANY)))
-        inner = [d for d in dests if d in _ANY or _internal(d, assets, internal)]
+        inner, translated = [], []
+        for d in dests:
+            if d in _ANY or _internal(d, assets, internal):
+                inner.append(d)
+                continue
+            # PAN-OS matches the pre-NAT destination: follow this device's destination NAT.
+            ext = canonical_ip(d) or d
+            targets = sorted(internal.dnat.get((str(device), ext), set()))
+            if targets:
+                inner.append(f"{d} (NAT to {', '.join(targets)})")
+                translated += targets
         newly = (
             not facts.old
             or set(facts.get("src_zone", True)) != zones
@@ -279,7 +325,7 @@ def _rate(
         )
         if action & _ALLOW and (bad_zone or any_src) and inner and newly:
             origin = f"untrusted zone {', '.join(bad_zone)}" if bad_zone else "any source"
-            note = next((exposure(d, None) for d in inner if exposure(d, None)), "")
+            note = next((exposure(d, None) for d in [*inner, *translated] if exposure(d, None)), "")
             out.append(
                 (
                     "high",
@@ -336,7 +382,7 @@ def _rate(
                     f"{', '.join(map(str, hit))} of {device}",
                 )
             )
-    if otype == "address" and adding:
+    if otype == "address" and adding and not facts.changed <= _ROUTINE:
         values = {canonical_ip(v.split("/", 1)[0]) for vs in facts.new.values() for v in vs}
         related = sorted(v for v in values if v and (v in found.proxy_hosts or v in found.ioc_ips))
         if related:
@@ -439,12 +485,14 @@ def _follow_up(
     return {r["_idx"]: (int(r["n"]), int(r["p"])) for r in result.iter_rows(named=True)}
 
 
-def _exposed_ips(facts: Facts, assets: Assets, internal: Net) -> set[str]:
+def _exposed_ips(facts: Facts, assets: Assets, internal: Net, device: str | None) -> set[str]:
+    """Internal IPs a change makes reachable (destinations, NAT targets, DNAT of destinations)."""
     values = facts.get("destination") + facts.get("nat_ip")
     out = set()
     for v in values:
         target = _internal(v, assets, internal)
         if target is None:
+            out |= internal.dnat.get((str(device), canonical_ip(v) or v), set())
             continue
         ip = canonical_ip(target.split("/", 1)[0])
         out |= {ip} if ip else set(assets.host_ips(target))
@@ -462,24 +510,26 @@ def triage(
     """Rate every rule change (severity + reasons) and add rule usage after the change."""
     changes = rule_changes.with_row_index("_idx")
     found = _findings(portproxies, iocs, assets)
+    lf = connections.lazy()
     internal = Net(
         [sp for n in config.internal_networks for sp in cidr_intervals(n)], _objects(changes)
     )
+    internal.dnat = _dnat_map(changes, lf, assets, internal)
     rated: list[dict[str, Any]] = []
     for row in changes.iter_rows(named=True):  # small: one step per rule change
         facts = facts_of(row)
         reasons = _rate(row, facts, config, assets, found, internal)
-        exposed = _exposed_ips(facts, assets, internal)
-        near, delta = None, None
+        exposed = _exposed_ips(facts, assets, internal, row["device"])
+        near, delta, label = None, None, ""
         for p in found.proxies:
             if p["ips"] & exposed and p["ts"] is not None and row["ts"] is not None:
                 d = (p["ts"] - row["ts"]).total_seconds()
                 if delta is None or abs(d) < abs(delta):
-                    near, delta = p["id"], d
+                    near, delta, label = p["id"], d, p["label"]
         if near is not None and abs(delta) <= PROXIMITY.total_seconds():
             when = "after" if delta >= 0 else "before"
             reasons.append(
-                ("info", f"port proxy {near} created {_span(abs(delta))} {when} this change")
+                ("info", f"port proxy {label} created {_span(abs(delta))} {when} this change")
             )
         rated.append(
             {
@@ -502,7 +552,6 @@ def triage(
             "proxy_delta_s": pl.Float64,
         },
     )
-    lf = connections.lazy()
     follow = _follow_up(
         changes.join(meta.select("_idx", "_unlogged"), on="_idx"), lf, config, found, assets
     )

@@ -230,3 +230,32 @@ def test_fortigate_policy_to_a_vip_defined_in_the_evidence_is_high() -> None:
     frame = triage(changes([FORTI_VIP_ADD, policy]), conns([]), PROXIES, NO_IOCS, ASSETS, CONFIG)
     got = frame.filter(pl.col("object_name") == "12").select("severity", "reasons").row(0)
     assert got == ("high", ["permits traffic from untrusted zone wan1 to internal vip-rdp"])
+
+
+def test_panos_security_rule_to_pre_nat_destination_follows_the_nat_rule() -> None:
+    allow = {
+        "ts": at(1), "vendor": "paloalto", "device": "PA-EDGE", "admin": "admin",
+        "client_ip": "10.1.9.9", "operation": "add", "object_type": "security_rule",
+        "object_name": "allow-9443",
+        "after": "allow-9443 { to dmz; from untrust; source any; destination 203.0.113.10; "
+                 "service svc-tcp-9443; action allow; }",
+    }  # fmt: skip
+    frame = triage(changes([PANOS_NAT_ADD, allow]), conns([]), PROXIES, NO_IOCS, ASSETS, CONFIG)
+    got = frame.filter(pl.col("object_name") == "allow-9443").select("severity", "reasons").row(0)
+    assert got == (
+        "high",
+        [
+            "permits traffic from untrusted zone untrust to internal 203.0.113.10 (NAT to "
+            "10.1.1.10); 10.1.1.10 is port-proxy host WS01",
+            "port proxy WS01:9999 created 11 min after this change",
+        ],
+    )
+    # without the NAT rule (and no DNAT in the traffic) the public destination is not internal
+    alone = triage(changes([allow]), conns([]), PROXIES, NO_IOCS, ASSETS, CONFIG)
+    assert alone.select("severity", "reasons").row(0) == ("low", [])
+    # ... but DNAT seen in the device's own traffic logs is enough
+    traffic = conns([{"ts": at(5), "device": "PA-EDGE", "src_ip": "198.51.100.7",
+                      "dst_ip": "203.0.113.10", "dst_port": 9443, "nat_dst_ip": "10.1.1.10",
+                      "nat_dst_port": 9999, "rule": "allow-9443"}])  # fmt: skip
+    seen = triage(changes([allow]), traffic, PROXIES, NO_IOCS, ASSETS, CONFIG)
+    assert seen.select("severity", "use_count").row(0) == ("high", 1)
