@@ -18,7 +18,6 @@ import click
 import polars as pl
 
 from fwcorr.assets import Assets, build_assets
-from fwcorr.cli import build_context, evidence_options, set_exit_code
 from fwcorr.context import ParseContext
 from fwcorr.errors import ConfigError
 from fwcorr.output import write_table
@@ -145,6 +144,34 @@ def emit(
 def _warn(warnings: list[str]) -> None:
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+def evidence_options(func):  # type: ignore[no-untyped-def]
+    """--config/--tz/--host as `fwcorr parse` has them (kept here: fwcorr.cli imports this)."""
+    func = click.option(
+        "--config", "config", type=click.Path(dir_okay=False), help="Site config YAML."
+    )(func)
+    func = click.option(
+        "--tz", "tz", multiple=True, metavar="DEVICE=ZONE", help="Time zone of a device or host."
+    )(func)
+    return click.option(
+        "--host",
+        "host",
+        metavar="NAME",
+        help="Host/device the files belong to when records don't say.",
+    )(func)
+
+
+def build_context(config: str | None, tz: tuple[str, ...], host: str | None) -> ParseContext:
+    from fwcorr.cli import build_context as build
+
+    return build(config, tz, host)
+
+
+def set_exit_code(code: int) -> None:
+    from fwcorr.cli import set_exit_code as set_code
+
+    set_code(code)
 
 
 def common_options(func):  # type: ignore[no-untyped-def]
