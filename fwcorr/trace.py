@@ -1,7 +1,8 @@
 """Trace traffic relayed through port proxies: inbound leg -> proxy host -> outbound leg, chained.
 
 Public API:
-- ``trace(connections, portproxies, assets, config, *, dedup_s=2.0, min_relay_pairs=3)``
+- ``trace(connections, portproxies, assets, config, *, dedup_s=2.0, min_relay_pairs=3,
+  discover=True)``
   -> ``TraceResult`` with ``.traces`` (CONTRACT ``traces`` dicts, sorted by start; ``.frame``
   holds the same rows as a polars frame),
   ``.suspected_proxies`` (relays found without indicators, with evidence), ``.legs`` (proxy_id,
@@ -420,6 +421,7 @@ def trace(
     dedup_s: float = 2.0,
     min_relay_pairs: int = 3,
     max_hops: int = 8,
+    discover: bool = True,
 ) -> TraceResult:
     """Reconstruct relayed sessions through the harvested proxies, plus unknown-relay discovery."""
     tcfg = config.trace
@@ -464,8 +466,12 @@ def trace(
         "leg_id",
         "leg_id_out",
     )
-    suspected = discover_relays(
-        prepared, assets, config, listen, min_pairs=min_relay_pairs, dedup_s=dedup_s
+    suspected = (
+        discover_relays(
+            prepared, assets, config, listen, min_pairs=min_relay_pairs, dedup_s=dedup_s
+        )
+        if discover
+        else []
     )
     return TraceResult(frame=frame, suspected_proxies=suspected, legs=legs, pairs=pair_view)
 
