@@ -209,8 +209,10 @@ def sweep(
         .unnest("_m")
         .collect(engine="streaming")
     )
+    wanted = matches.get_column("conn_row").unique()  # filter first: the full rows stream by
     return (
-        lf.join(matches.lazy(), on="conn_row", how="inner")
+        lf.filter(pl.col("conn_row").is_in(wanted.implode()))
+        .join(matches.lazy(), on="conn_row", how="inner")
         .select(*names, "ioc_id", "ioc_kind", "matched_column")
         .sort("conn_row", "ioc_id", "matched_column")
     )
