@@ -165,7 +165,7 @@ def _cluster(lf: pl.LazyFrame, keys: list[str], dedup_s: float) -> pl.LazyFrame:
     return lf.sort([*keys, "ts"]).with_columns(new.cum_sum().alias("_leg"))
 
 
-def _leg_aggs() -> list[pl.Expr]:
+def _leg_aggs(with_evidence: bool = True) -> list[pl.Expr]:
     snat = pl.col("nat_src_ip").is_null().cast(pl.Int8)  # records with source NAT first
     dnat = pl.col("nat_dst_ip").is_not_null() & (
         (pl.col("nat_dst_ip") != pl.col("dst_ip"))
@@ -184,19 +184,24 @@ def _leg_aggs() -> list[pl.Expr]:
         pl.col("_pd_port").first().alias("listen_port_seen"),
         pl.col("dst_ip").first().alias("to_ip"),
         pl.col("dst_port").first().alias("to_port"),
-        _EVIDENCE.alias("evidence"),
+        *([_EVIDENCE.alias("evidence")] if with_evidence else []),
         pl.col("_row").alias("rows"),
     ]
 
 
 def _merge_legs(
-    lf: pl.LazyFrame, keys: list[str], by: str, kind: str, dedup_s: float
+    lf: pl.LazyFrame,
+    keys: list[str],
+    by: str,
+    kind: str,
+    dedup_s: float,
+    with_evidence: bool = True,
 ) -> pl.LazyFrame:
     """One row per session (records merged across devices) with all evidence and row ids."""
     return (
         _cluster(lf, keys, dedup_s)
         .group_by("_leg")
-        .agg(pl.col(by).first(), *_leg_aggs())
+        .agg(pl.col(by).first(), *_leg_aggs(with_evidence))
         .with_columns(pl.format("{}/{}/{}", by, pl.lit(kind), "_leg").alias("leg_id"))
         .drop("_leg")
     )
@@ -493,12 +498,11 @@ def discover_relays(
     outbound = prepared.filter(assets.is_internal(pl.col("src_ip"))).with_columns(
         pl.col("src_ip").alias("host_ip")
     )
-    legs_in = _merge_legs(
-        inbound, ["_ps_ip", "_ps_port", "_pd_ip", "_pd_port"], "host_ip", "in", dedup_s
-    )
-    legs_out = _merge_legs(
-        outbound, ["src_ip", "src_port", "dst_ip", "dst_port"], "host_ip", "out", dedup_s
-    )
+    in_keys = ["_ps_ip", "_ps_port", "_pd_ip", "_pd_port"]
+    out_keys = ["src_ip", "src_port", "dst_ip", "dst_port"]
+    # Evidence is looked up by row id for the few reported relays only.
+    legs_in = _merge_legs(inbound, in_keys, "host_ip", "in", dedup_s, with_evidence=False)
+    legs_out = _merge_legs(outbound, out_keys, "host_ip", "out", dedup_s, with_evidence=False)
     cands = (
         candidate_pairs(legs_in, legs_out, "host_ip", tcfg.max_lag_s, tcfg.byte_tolerance)
         .filter(
@@ -526,14 +530,22 @@ def discover_relays(
             pl.col("ts").max().alias("last_seen"),
             pl.col("lag_s").median().alias("median_lag_s"),
             pl.col("origin_ip").unique().sort().head(20).alias("origins"),
-            pl.concat_list("evidence", "evidence_out")
+            pl.concat_list("rows", "rows_out")
             .list.explode(keep_nulls=False, empty_as_null=False)
             .head(50)
-            .alias("evidence"),
+            .alias("_rows"),
         )
         .filter(pl.col("pairs") >= min_pairs)
         .sort("host_ip", "listen_port_seen", "to_ip_out", "to_port_out")
     )
+    needed = groups.get_column("_rows").explode().drop_nulls().unique()
+    where = {
+        row: (path or "", line or 0)
+        for row, path, line in prepared.filter(pl.col("_row").is_in(needed.implode()))
+        .select("_row", "src_file", "src_line")
+        .collect()
+        .iter_rows()  # at most 50 rows per reported relay
+    }
     approved = {(str(a["host"]).lower(), int(a["listen_port"])) for a in config.portproxy_allowlist}
     out = []
     for r in groups.iter_rows(named=True):  # one per suspected relay
@@ -553,8 +565,7 @@ def discover_relays(
                 "origins": r["origins"],
                 "approved": (str(host).lower(), r["listen_port_seen"]) in approved,
                 "evidence": [
-                    {"path": p, "line": n}
-                    for p, n in sorted({(e["path"] or "", e["line"] or 0) for e in r["evidence"]})
+                    {"path": p, "line": n} for p, n in sorted({where[x] for x in r["_rows"]})
                 ],
             }
         )
