@@ -18,8 +18,22 @@ from fwcorr.inputs import Source
 from parsers import paloalto_export
 from parsers.paloalto_common import NAME, Pending, finish
 from parsers.paloalto_config import layout_columns
-from parsers.paloalto_layout import CONFIG, CONFIG_INLINE_SHIFT, THREAT, TRAFFIC, TYPES
-from parsers.paloalto_split import Split, fetch_lines, realign, split_source, split_text
+from parsers.paloalto_layout import (
+    CONFIG,
+    CONFIG_INLINE_SHIFT,
+    NEEDS_ALL_FIELDS,
+    THREAT,
+    TRAFFIC,
+    TYPES,
+)
+from parsers.paloalto_split import (
+    Split,
+    complete_rows,
+    fetch_lines,
+    realign,
+    split_source,
+    split_text,
+)
 from parsers.paloalto_time import parse_headers
 
 __all__ = ["NAME", "parse", "sniff"]
@@ -150,6 +164,9 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     if head and paloalto_export.is_export_header(head[0]):
         return paloalto_export.parse_export(source, ctx)
     split = split_source(source)
+    if split.partial:  # THREAT/CONFIG rows need columns the fast TRAFFIC read skipped
+        need = split.fields.filter(pl.col("f3").is_in(NEEDS_ALL_FIELDS)).get_column("line")
+        complete_rows(source, split, need.to_list())
     pending = Pending(non_records=split.blank)
     fields = _shape(split, source, pending)
     fields = _truncated_last(split, source, fields, pending)

@@ -101,7 +101,9 @@ def finish(
                 )
     for frame in pending.config:
         frame = resolve_device(frame, ctx, source)
-        if frame.height and frame.get_column("raw").null_count() == frame.height:
+        if frame.height and (
+            "raw" not in frame.columns or frame.get_column("raw").null_count() == frame.height
+        ):
             got = texts(frame.get_column("line").to_list())
             frame = frame.with_columns(
                 pl.col("line")

@@ -94,6 +94,10 @@ PROJECT: tuple[int, ...] = tuple(
     )
 )
 
+# The fast path first reads only what TRAFFIC needs; rows of other mapped types get the rest later.
+TRAFFIC_PROJECT: tuple[int, ...] = tuple(sorted({0} | set(TRAFFIC.values())))
+NEEDS_ALL_FIELDS = ("THREAT", "CONFIG")
+
 TYPES = (
     "TRAFFIC",
     "THREAT",

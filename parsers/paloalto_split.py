@@ -19,7 +19,7 @@ import polars as pl
 
 from fwcorr.inputs import Source
 from fwcorr.lines import read_lines
-from parsers.paloalto_layout import PROJECT, WIDTH
+from parsers.paloalto_layout import PROJECT, TRAFFIC_PROJECT, WIDTH
 
 FCOLS = [f"f{i}" for i in PROJECT]
 _SCHEMA = {f"f{i}": pl.String for i in range(WIDTH)}
@@ -37,6 +37,7 @@ class Split:
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     lines: pl.DataFrame | None = None  # (line, text) when the text was read (general path)
     ends_with_newline: bool = True
+    partial: bool = False  # fast read of TRAFFIC columns only (see complete_rows)
 
 
 def fast_path_ok(source: Source) -> bool:
@@ -73,8 +74,9 @@ def _csv(data: bytes | str, quote: str | None, project: tuple[int, ...]) -> pl.D
     )
 
 
-def read_fast(source: Source) -> Split:
-    """Read fields straight from the file (see fast_path_ok)."""
+def read_fast(source: Source, project: tuple[int, ...] = TRAFFIC_PROJECT) -> Split:
+    """Read fields straight from the file (see fast_path_ok); other PROJECT columns are null."""
+    missing = [f"f{i}" for i in PROJECT if i not in project]
     frame = (
         pl.scan_csv(
             source.path,
@@ -86,15 +88,35 @@ def read_fast(source: Source) -> Split:
             encoding="utf8-lossy",
             infer_schema=False,
         )
-        .select(FCOLS)
+        .select(_cols(project))
         .with_row_index("line", offset=1)
-        .with_columns(pl.col("line").cast(pl.Int64))
+        .with_columns(
+            pl.col("line").cast(pl.Int64), *[pl.lit(None, pl.String).alias(c) for c in missing]
+        )
+        .select("line", *FCOLS)
         .collect()
     )
     with source.path.open("rb") as fh:
         fh.seek(max(source.size - 1, 0))
         last = fh.read(1)
-    return Split(fields=frame, units=frame.height, ends_with_newline=last == b"\n")
+    split = Split(fields=frame, units=frame.height, ends_with_newline=last == b"\n")
+    split.partial = bool(missing)
+    return split
+
+
+def complete_rows(source: Source, split: Split, numbers: list[int]) -> None:
+    """Re-split the given lines with every PROJECT column (after a partial fast read)."""
+    if not numbers or not split.partial:
+        return
+    texts = fetch_lines(source, numbers, split)
+    lines = pl.DataFrame(
+        {"line": list(texts), "text": list(texts.values())},
+        schema={"line": pl.Int64, "text": pl.String},
+    )
+    again = split_lines(lines)
+    split.rejects.extend(again.rejects)
+    keep = split.fields.filter(~pl.col("line").is_in(pl.Series(numbers, dtype=pl.Int64).implode()))
+    split.fields = pl.concat([keep, again.fields]).sort("line")
 
 
 def split_text(text: str) -> list[str | None]:

@@ -416,3 +416,22 @@ def test_web_export_config(tmp_path: Path) -> None:
         "allow-9999 { action allow; }",
         [{"name": "action", "old": "allow", "new": None}],
     )
+
+
+def test_fast_path_mixed_types_get_their_own_columns(tmp_path: Path) -> None:
+    traffic = (DATA / "traffic_10x_nat.log").read_text().rstrip("\n")
+    config = (DATA / "config_layouts.log").read_text().splitlines()[0]  # default layout, unquoted
+    fields = traffic.split(",")
+    threat = [*fields[:3], "THREAT", "url", *fields[5:31], "evil.example/x", "(9999)", "any"]
+    threat += ["informational", "client-to-server", *["0"] * 23, "PA-THREAT-DEV"]
+    assert len(threat) == 60  # device name is field 59 in THREAT
+    path = tmp_path / "mixed_fast.log"
+    path.write_text("\n".join([traffic, ",".join(threat), config]) + "\n")
+    result = paloalto.parse(Source(path, "mixed_fast.log"), ParseContext())
+    assert result.stats["fast_path"] is True
+    assert result.connections.select("log_type", "device").rows() == [
+        ("traffic", "PA-EDGE-01"),
+        ("threat", "PA-THREAT-DEV"),
+    ]
+    assert result.rule_changes.select("object_name", "src_line").rows() == [("NAT-IN-9999", 3)]
+    assert (result.units, result.records, result.rejected) == (3, 3, 0)
