@@ -193,17 +193,18 @@ def _merge_legs(
     lf: pl.LazyFrame,
     keys: list[str],
     by: str,
-    kind: str,
     dedup_s: float,
     with_evidence: bool = True,
 ) -> pl.LazyFrame:
-    """One row per session (records merged across devices) with all evidence and row ids."""
+    """One row per session (records merged across devices) with all evidence and row ids.
+
+    ``leg_id`` is an integer, unique within one call.
+    """
     return (
         _cluster(lf, keys, dedup_s)
         .group_by("_leg")
         .agg(pl.col(by).first(), *_leg_aggs(with_evidence))
-        .with_columns(pl.format("{}/{}/{}", by, pl.lit(kind), "_leg").alias("leg_id"))
-        .drop("_leg")
+        .rename({"_leg": "leg_id"})
     )
 
 
@@ -236,8 +237,8 @@ def _legs(
     )
     in_keys = ["proxy_id", "_ps_ip", "_ps_port", "_pd_ip", "_pd_port"]
     out_keys = ["proxy_id", "src_ip", "src_port", "dst_ip", "dst_port"]
-    legs_in = _merge_legs(inbound, in_keys, "proxy_id", "in", dedup_s)
-    legs_out = _merge_legs(outbound, out_keys, "proxy_id", "out", dedup_s)
+    legs_in = _merge_legs(inbound, in_keys, "proxy_id", dedup_s)
+    legs_out = _merge_legs(outbound, out_keys, "proxy_id", dedup_s)
     return legs_in.collect(), legs_out.collect()
 
 
@@ -437,29 +438,28 @@ def trace(
         legs_in.lazy(), legs_out.lazy(), "proxy_id", tcfg.max_lag_s, tcfg.byte_tolerance
     ).collect()
     pairs = one_to_one(cands).join(proxies.select("proxy_id", "host"), on="proxy_id", how="left")
-    pairs = pairs.sort("ts", "proxy_id", "leg_id").with_columns(
-        pl.format("{}>{}", "leg_id", "leg_id_out").alias("pair_id")
-    )
+    pairs = pairs.sort("ts", "proxy_id", "leg_id").with_row_index("pair_id")
     chains = _chains(pairs, max_hops) if pairs.height else pl.DataFrame()
     frame = _trace_frame(chains, pairs) if pairs.height else pl.DataFrame()
-    paired = set(pairs.get_column("leg_id").to_list()) | set(
-        pairs.get_column("leg_id_out").to_list()
-    )
     legs = pl.concat(
         [
-            legs_in.select("proxy_id", pl.lit("inbound").alias("leg"), "ts", "bytes_out", "leg_id"),
+            legs_in.select(
+                "proxy_id",
+                pl.lit("inbound").alias("leg"),
+                "ts",
+                pl.col("bytes_out").alias("bytes"),
+                pl.col("leg_id").is_in(pairs.get_column("leg_id").implode()).alias("paired"),
+            ),
             legs_out.select(
-                "proxy_id", pl.lit("outbound").alias("leg"), "ts", "bytes_out", "leg_id"
+                "proxy_id",
+                pl.lit("outbound").alias("leg"),
+                "ts",
+                pl.col("bytes_out").alias("bytes"),
+                pl.col("leg_id").is_in(pairs.get_column("leg_id_out").implode()).alias("paired"),
             ),
         ],
         how="vertical",
-    )
-    legs = (
-        legs.with_columns(pl.col("leg_id").is_in(list(paired)).alias("paired"))
-        .rename({"bytes_out": "bytes"})
-        .drop("leg_id")
-        .sort("proxy_id", "ts", "leg")
-    )
+    ).sort("proxy_id", "ts", "leg")
     pair_view = pairs.select(
         "proxy_id",
         pl.col("ts").alias("in_ts"),
@@ -501,8 +501,8 @@ def discover_relays(
     in_keys = ["_ps_ip", "_ps_port", "_pd_ip", "_pd_port"]
     out_keys = ["src_ip", "src_port", "dst_ip", "dst_port"]
     # Evidence is looked up by row id for the few reported relays only.
-    legs_in = _merge_legs(inbound, in_keys, "host_ip", "in", dedup_s, with_evidence=False)
-    legs_out = _merge_legs(outbound, out_keys, "host_ip", "out", dedup_s, with_evidence=False)
+    legs_in = _merge_legs(inbound, in_keys, "host_ip", dedup_s, with_evidence=False)
+    legs_out = _merge_legs(outbound, out_keys, "host_ip", dedup_s, with_evidence=False)
     cands = (
         candidate_pairs(legs_in, legs_out, "host_ip", tcfg.max_lag_s, tcfg.byte_tolerance)
         .filter(
