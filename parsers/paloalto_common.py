@@ -44,9 +44,10 @@ def resolve_device(frame: pl.DataFrame, ctx: ParseContext, source: Source) -> pl
         parts.append(pl.col("hdr_host"))
     parts.append(pl.lit(fallback, pl.String))
     frame = frame.with_columns(pl.coalesce(parts).alias("device"))
-    devices = [d for d in frame.get_column("device").unique().to_list() if d is not None]
-    zones = {d: ctx.zone_for_device(d)[0] for d in devices}
-    zones = {d: z for d, z in zones.items() if z}
+    zones: dict[str, str] = {}
+    if ctx.device_tz or any(d.timezone for d in ctx.config.devices.values()):
+        devices = frame.get_column("device").unique().drop_nulls().to_list()
+        zones = {d: z for d in devices if (z := ctx.zone_for_device(d)[0])}
     zone = (
         pl.col("device").replace_strict(zones, default=None, return_dtype=pl.String)
         if zones

@@ -46,31 +46,21 @@ def record_offset(high_res: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(value).when(zulu).then(pl.lit(0, pl.Int32)).cast(pl.Int32)
 
 
-def _tail_offset(tail: str | None) -> int | None:
-    """'+08:00' / '-0700' / '...Z' (last six characters of an ISO time) -> minutes east of UTC."""
-    if not tail:
-        return None
-    if tail.endswith(("Z", "z")):
-        return 0
-    sign, body = tail[0], tail[1:].replace(":", "")
-    if sign not in "+-" or len(body) < 4 or not body[-4:].isdigit():
-        return None
-    hours, mins = int(body[-4:-2]), int(body[-2:])
-    if hours > 14 or mins > 59:
-        return None
-    return (hours * 60 + mins) * (-1 if sign == "-" else 1)
+# Every "+HH:MM" / "-HH:MM" suffix a time can carry, with its minutes east of UTC.
+ALL_OFFSETS: dict[str, int] = {
+    f"{sign}{h:02d}:{m:02d}": (h * 60 + m) * (1 if sign == "+" else -1)
+    for sign in "+-"
+    for h in range(15)
+    for m in range(60)
+}
 
 
-def record_offsets(high_res: pl.Series) -> pl.Series:
-    """record_offset for a whole column, parsing each distinct suffix once (the hot path)."""
-    tail = high_res.str.slice(-6, 6)
-    mapping = {t: _tail_offset(t) for t in tail.unique().to_list() if t is not None}
-    mapping = {t: v for t, v in mapping.items() if v is not None}
+def record_offsets(high_res: pl.Expr) -> pl.Expr:
+    """record_offset as one hash lookup of the last six characters (the TRAFFIC hot path)."""
     iso = high_res.str.contains("T", literal=True) & high_res.str.len_bytes().is_between(20, 40)
-    off = tail.replace_strict(mapping, default=None, return_dtype=pl.Int32) if mapping else None
-    if off is None:
-        return pl.Series(high_res.name, [None] * high_res.len(), dtype=pl.Int32)
-    return pl.select(pl.when(iso).then(off)).to_series().cast(pl.Int32)
+    off = high_res.str.slice(-6, 6).replace_strict(ALL_OFFSETS, default=None, return_dtype=pl.Int32)
+    zulu = high_res.str.ends_with("Z")
+    return pl.when(iso & off.is_not_null()).then(off).when(iso & zulu).then(pl.lit(0, pl.Int32))
 
 
 def parse_headers(headers: pl.Series) -> pl.DataFrame:

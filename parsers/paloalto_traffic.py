@@ -35,6 +35,16 @@ _ACTIONS = {
 }
 
 
+def _spellings() -> dict[str, str]:
+    """Common raw spellings -> normalised action, so the hot path is one lookup."""
+    out = {}
+    for key, value in _ACTIONS.items():
+        for variant in (key, key.replace("-", " "), key.upper(), key.title()):
+            out[variant] = value
+    out["drop ICMP"] = "drop"
+    return out
+
+
 def normalise_action(raw: str | None) -> str | None:
     """PAN-OS action spelling (any case, spaces/underscores/hyphens) -> allow|deny|drop|reset|other."""
     if raw is None or not raw.strip():
@@ -51,14 +61,7 @@ def normalise_action(raw: str | None) -> str | None:
     return "other"
 
 
-def _txt(name: str) -> pl.Expr:
-    """Field text with surrounding whitespace removed; empty -> null."""
-    s = pl.col(name).str.strip_chars()
-    return pl.when(s.str.len_bytes() > 0).then(s)
-
-
-def _int(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars().cast(pl.Int64, strict=False)
+_KNOWN_ACTIONS = _spellings()
 
 
 def _ensure(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
@@ -173,14 +176,17 @@ def to_connections(
     raw = _ensure(frame, keys)
     frame = tidy(raw, keys, force=True) if exact else tidy(raw, list(_TEXT))
     frame = canonical_columns(frame, ["src", "dst", "natsrc", "natdst"])
-    actions = frame.get_column("action").unique().to_list()
-    amap = {a: normalise_action(a) for a in actions if a is not None}
+    amap = dict(_KNOWN_ACTIONS)
+    unknown = frame.lazy().select(pl.col("action").filter(~pl.col("action").is_in(list(amap))))
+    for raw in unknown.unique().collect().to_series().to_list():  # rare spellings, once each
+        if raw is not None:
+            amap[raw] = normalise_action(raw)
     start_naive = pl.col("start").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     gen_naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
     checks = _checks(require_elapsed, log_type)
-    lf = frame.with_columns(record_offsets(frame.get_column("high_res_timestamp")).alias("__off"))
-    lf = lf.lazy().with_columns(
+    lf = frame.lazy().with_columns(
+        __off=record_offsets(pl.col("high_res_timestamp")),
         __start=start_naive,
         __local=pl.coalesce(start_naive, gen_naive),
         **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
