@@ -405,21 +405,82 @@ def _rate(
     return out
 
 
+def _nat_keys(changes: pl.DataFrame) -> pl.DataFrame:
+    """(change, device, pre-NAT destination, translated address) for NAT/VIP adds and edits."""
+    rows = []
+    nat = changes.filter(
+        pl.col("object_type").is_in(["nat_rule", "vip"])
+        & pl.col("operation").is_in(["add", "modify"])
+    )
+    for row in nat.iter_rows(named=True):  # small: NAT/VIP changes
+        facts = facts_of(row)
+        inner = [canonical_ip(v.split("-", 1)[0]) for v in facts.get("nat_ip")]
+        outer = [canonical_ip(v) for v in facts.get("destination") + facts.get("ext_ip")]
+        iport = next((a for a, _ in _ports(facts.get("nat_port"))), None)
+        eport = next((a for a, _ in _ports(facts.get("ext_port"))), None)
+        base = {"_idx": row["_idx"], "device": row["device"], "_cts": row["ts"]}
+        rows += [
+            base | {"_ext": e, "_int": i, "_eport": eport, "_iport": iport}
+            for e in outer
+            for i in inner
+            if e and i
+        ]
+    schema = {
+        "_idx": pl.UInt32,
+        "device": pl.String,
+        "_cts": pl.Datetime("us", "UTC"),
+        "_ext": pl.String,
+        "_int": pl.String,
+        "_eport": pl.Int32,
+        "_iport": pl.Int32,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
 def _usage(changes: pl.DataFrame, connections: pl.LazyFrame, assets: Assets) -> pl.DataFrame:
-    """Sessions using each added/modified rule afterwards (same device, rule name or id)."""
+    """Sessions using each added/modified rule afterwards, on the same device: by rule name or
+    id (security rules, FortiGate policy ids) and, for NAT rules and VIPs, by the destination
+    translation they define (pre-NAT destination -> translated address)."""
     keys = changes.filter(
         pl.col("object_type").is_in(["security_rule", "nat_rule"])
         & pl.col("operation").is_in(["add", "modify"])
         & pl.col("object_name").is_not_null()
     ).select("_idx", "device", pl.col("object_name").alias("_rule"), pl.col("ts").alias("_cts"))
-    conns = connections.select("device", "rule", "rule_id", "ts", "src_ip")
-    by_name = conns.join(keys.lazy(), left_on=["device", "rule"], right_on=["device", "_rule"])
-    by_id = conns.join(keys.lazy(), left_on=["device", "rule_id"], right_on=["device", "_rule"])
+    conns = connections.with_row_index("_c").select(
+        "_c",
+        "device",
+        "rule",
+        "rule_id",
+        "ts",
+        "src_ip",
+        "dst_ip",
+        "dst_port",
+        "nat_dst_ip",
+        "nat_dst_port",
+    )
+    out = ["_idx", "_c", "ts", "src_ip", "_cts"]
+    parts = [
+        conns.join(keys.lazy(), left_on=["device", col], right_on=["device", "_rule"]).select(out)
+        for col in ("rule", "rule_id")
+    ]
+    nat = _nat_keys(changes)
+    if nat.height:
+        parts.append(
+            conns.join(
+                nat.lazy(),
+                left_on=["device", "dst_ip", "nat_dst_ip"],
+                right_on=["device", "_ext", "_int"],
+            )
+            .filter(
+                (pl.col("_iport").is_null() | (pl.col("nat_dst_port") == pl.col("_iport")))
+                & (pl.col("_eport").is_null() | (pl.col("dst_port") == pl.col("_eport")))
+            )
+            .select(out)
+        )
     return (
-        pl.concat([by_name.drop("rule_id"), by_id.drop("rule")], how="diagonal")
-        .select("_idx", "ts", "src_ip", "_cts")
-        .unique()
+        pl.concat(parts, how="vertical")
         .filter(pl.col("ts") >= pl.col("_cts"))
+        .unique(["_idx", "_c"])
         .group_by("_idx")
         .agg(
             pl.col("ts").min().alias("first_use"),

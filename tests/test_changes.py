@@ -259,3 +259,22 @@ def test_panos_security_rule_to_pre_nat_destination_follows_the_nat_rule() -> No
                       "nat_dst_port": 9999, "rule": "allow-9443"}])  # fmt: skip
     seen = triage(changes([allow]), traffic, PROXIES, NO_IOCS, ASSETS, CONFIG)
     assert seen.select("severity", "use_count").row(0) == ("high", 1)
+
+
+def test_nat_rule_usage_is_its_destination_translation() -> None:
+    dnat = {"device": "PA-EDGE", "dst_ip": "203.0.113.10", "nat_dst_ip": "10.1.1.10"}
+    traffic = conns(
+        [
+            dnat | {"ts": at(-1), "src_ip": "198.51.100.1", "dst_port": 443, "nat_dst_port": 9999},
+            dnat | {"ts": at(3), "src_ip": "198.51.100.1", "dst_port": 443, "nat_dst_port": 9999},
+            dnat | {"ts": at(4), "src_ip": "198.51.100.2", "dst_port": 443, "nat_dst_port": 9999},
+            # same public IP, another translation (the ordinary web server NAT): not this rule
+            dnat | {"ts": at(5), "src_ip": "198.51.100.3", "dst_port": 443, "nat_dst_port": 443},
+        ]
+    )
+    frame = triage(changes([PANOS_NAT_ADD]), traffic, PROXIES, NO_IOCS, ASSETS, CONFIG)
+    assert frame.select("first_use", "use_count", "distinct_external_sources").row(0) == (
+        at(3),
+        2,
+        2,
+    )
