@@ -284,3 +284,24 @@ def test_known_proxy_is_not_reported_as_suspected_but_found_without_it() -> None
     assert [(s["host"], s["listen_port"], s["connect_ip"], s["pairs"]) for s in unknown] == [
         ("WS01", 9999, "10.1.2.20", 3)
     ]
+
+
+def test_specific_listen_address_only_matches_that_address() -> None:
+    config = config_from_dict({"hosts": {"WS01": {"ips": ["10.1.1.10", "10.1.1.11"]}}})
+    proxy = PROXY_A | {"listen_address": "10.1.1.11", "removed_at": None}
+    rows = [
+        # to the other address of the same host: not the proxy's listen side
+        CORE | {"ts": at(0), "src_ip": "198.51.100.7", "src_port": 50001, "dst_ip": "10.1.1.10",
+                "dst_port": 9999, "bytes_out": 100},
+        CORE | {"ts": at(1), "src_ip": "10.1.1.10", "src_port": 60001, "dst_ip": "10.1.2.20",
+                "dst_port": 8443, "bytes_out": 100},
+        # to the listen address
+        CORE | {"ts": at(100), "src_ip": "198.51.100.7", "src_port": 50002,
+                "dst_ip": "10.1.1.11", "dst_port": 9999, "bytes_out": 200},
+        CORE | {"ts": at(101), "src_ip": "10.1.1.10", "src_port": 60002, "dst_ip": "10.1.2.20",
+                "dst_port": 8443, "bytes_out": 200},
+    ]  # fmt: skip
+    result = trace(conns(rows), proxies([proxy]), build_assets(config), config)
+    assert [(t["origin_port"], t["hops"][0]["listen_ip"]) for t in result.traces] == [
+        (50002, "10.1.1.11")
+    ]
