@@ -20,6 +20,7 @@ from fwcorr.errors import InputError
 from fwcorr.inputs import Source
 from fwcorr.lines import read_lines
 from fwcorr.schema import CONNECTION, REJECT, RULE_CHANGE, TS
+from parsers import fortinet_fast as fast
 from parsers import fortinet_kv as kv
 from parsers.fortinet_config import CFGATTR_MAX, rule_changes
 from parsers.fortinet_maps import (
@@ -34,7 +35,7 @@ from parsers.fortinet_traffic import checks, connections
 
 NAME = "fortinet"
 BODY = "_body"  # the line with JSON rewritten to key=value; "text" stays as read
-CHUNK_LINES = 500_000
+CHUNK_BYTES = 256 << 20  # files are parsed in pieces of about this size, cut at line ends
 
 # One head line is enough when it carries FortiGate's own key set (PAN-OS CSV, Windows pfirewall
 # and EVTX text never contain these key=value pairs).
@@ -88,11 +89,16 @@ class _State:
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
-    lines = read_lines(source)
+    data = source.text_bytes()
     state = _State()
-    for chunk in lines.iter_slices(CHUNK_LINES):
-        _parse_chunk(chunk, source, ctx, state)
-    result = ParseResult(format=NAME, units=lines.height)
+    units = 0
+    for piece in _pieces(data, CHUNK_BYTES):
+        chunk = read_lines(piece)
+        if units:
+            chunk = chunk.with_columns(pl.col("line") + units)
+        units += chunk.height
+        _parse_chunk(chunk, _fields(piece, chunk), source, ctx, state)
+    result = ParseResult(format=NAME, units=units)
     result.connections = pl.concat(state.conns) if state.conns else pl.DataFrame(schema=CONNECTION)
     result.rule_changes = (
         pl.concat(state.changes) if state.changes else pl.DataFrame(schema=RULE_CHANGE)
@@ -116,6 +122,53 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
         "cef_lines": state.cef_lines,
     }
     return result
+
+
+def _pieces(data: bytes, size: int) -> list[bytes]:
+    """`data` cut after a newline about every `size` bytes (one piece when it is smaller)."""
+    pieces: list[bytes] = []
+    start = 0
+    while start < len(data):
+        cut = data.find(b"\n", start + size)
+        end = len(data) if cut < 0 else cut + 1
+        pieces.append(data if start == 0 and end == len(data) else data[start:end])
+        start = end
+    return pieces
+
+
+@dataclass
+class _Fields:
+    """A chunk's lines split at quotes, with the key layouts found in a sample of them."""
+
+    frame: pl.DataFrame
+    layouts: list[fast.Layout]
+
+
+def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
+    """Quote-split fields for the fast path, or None when no layout dominates / lines differ."""
+    found = fast.layouts(chunk.get_column("text"))
+    if not found:
+        return None
+    frame = fast.split_fields(piece, max(lay.width for lay in found))
+    if frame is None or frame.height != chunk.height:
+        return None
+    return _Fields(frame, found)
+
+
+def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
+    """TRAFFIC_KEYS columns: from the layout fast path where a row fits one, else per-key regex."""
+    if fields is None:
+        return kv.add_values(frame, TRAFFIC_KEYS, BODY)
+    eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
+    values, matched = fast.extract(
+        fields.frame, frame.get_column("text"), fields.layouts, TRAFFIC_KEYS, eligible
+    )
+    frame = pl.concat([frame, values], how="horizontal")
+    rest = ~matched
+    if not rest.any():
+        return frame
+    sub = kv.add_values(frame.filter(rest).select("_i", BODY), TRAFFIC_KEYS, BODY).drop(BODY)
+    return frame.update(sub, on="_i", how="left")
 
 
 def _with_keys(frame: pl.DataFrame, keys: tuple[str, ...], mask: pl.Series | None) -> pl.DataFrame:
@@ -234,7 +287,9 @@ def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFram
     return frame
 
 
-def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: _State) -> None:
+def _parse_chunk(
+    chunk: pl.DataFrame, fields: _Fields | None, source: Source, ctx: ParseContext, state: _State
+) -> None:
     path = source.display
     frame = chunk.with_row_index("_i").with_columns(
         pl.col("text").str.contains(r"^\s*$").alias("_blank"),
@@ -249,7 +304,7 @@ def _parse_chunk(chunk: pl.DataFrame, source: Source, ctx: ParseContext, state: 
         body = pl.when(pl.col("_cef")).then(kv.cef_to_kv()).otherwise(body)
         state.cef_lines += int(is_cef.sum())
     frame = frame.with_columns(body.alias(BODY), (~pl.col("_blank")).alias("_kv"))
-    frame = kv.add_values(frame, TRAFFIC_KEYS, BODY)
+    frame = _traffic_keys(frame, fields)
     # 4.3 lines lack the current logid / address keys altogether
     legacy = pl.col("logid").is_null() | (pl.col("srcip").is_null() & pl.col("dstip").is_null())
     frame = _fill_aliases(

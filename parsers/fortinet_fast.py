@@ -1,0 +1,274 @@
+"""Fast key extraction for FortiGate key=value lines that share a few fixed key layouts.
+
+A FortiGate writes each kind of traffic log with the same keys in the same order. Splitting a
+chunk at every double quote (polars' CSV reader with `"` as separator and no quoting) yields short
+columns: even fields hold runs of bare `key=value` tokens ending in the key of the next quoted
+value, odd fields hold the quoted values. The layouts (key runs) seen in a sample of lines become
+one anchored regex per run over those short columns, which checks every key name and captures the
+bare values; a row whose fields match a layout and add up to its whole line takes its values from
+there. Every other row (other layouts, JSON/CEF, relay headers with structured data, anything odd)
+keeps the per-key regex path, and so do rows where the two could disagree: an `=` inside a quoted
+value (the per-key regex could find a key there), a backslash before a quote, a bare value with
+`=`, `,` or `}`, or an empty / spaced value for a numeric key.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+
+from parsers.fortinet_kv import BARE_KEYS
+
+SAMPLE_HEAD = 500  # first lines of a chunk looked at for layouts
+SAMPLE_SPREAD = 1_000  # plus this many lines spread over the rest of the chunk
+MIN_SHARE = 0.01  # a layout must cover this share of the sample to get its own regexes
+MAX_LAYOUTS = 8
+
+_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+# Syslog framing allowed in front of the first key (hosts without `=`, RFC 5424 without SD).
+_FRAMING = (
+    r"(?:<\d{1,3}>)?(?:"
+    r"1 [^\s=]+ [^\s=]+ [^\s=]+ [^\s=]+ [^\s=]+ - ?"
+    r"|[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d [^\s=]+ "
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^\s=]* [^\s=]+ "
+    r")?"
+)
+_FRAMING_RE = re.compile(_FRAMING)
+# A bare value the per-key regex reads the same way: printable ASCII without space, `"`, `,`,
+# `=` (no key can hide in it), `\` or `}` (ASCII classes keep the regex automaton small).
+_BARE = r"[\x21\x23-\x2B\x2D-\x3C\x3E-\x5B\x5D-\x7C\x7E]"
+# A quoted value of a numeric key that the per-key regex reads whole.
+_QUOTED_NUMERIC = r'^[^\s,"}]+$'
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Key runs of one line shape: run r is field 2r; its last key's value is field 2r+1."""
+
+    runs: tuple[tuple[str, ...], ...]
+    width: int  # number of `"`-separated fields
+
+
+def layout_of(line: str) -> Layout | None:
+    """The layout of one line, or None when it is not plain `key=value` / `key="value"` text."""
+    parts = line.split('"')
+    if len(parts) % 2 == 0:  # unbalanced quotes
+        return None
+    runs: list[tuple[str, ...]] = []
+    for j in range(0, len(parts), 2):
+        part = parts[j]
+        last = j == len(parts) - 1
+        if j == 0:
+            part = part[_FRAMING_RE.match(part).end() :]  # type: ignore[union-attr]
+        elif part:
+            if not part.startswith(" "):
+                return None
+            part = part[1:]
+        if not part:
+            if not last:
+                return None
+            runs.append(())
+            continue
+        keys: list[str] = []
+        tokens = part.split(" ")
+        for n, token in enumerate(tokens):
+            key, eq, value = token.partition("=")
+            if not eq or not _KEY.fullmatch(key):
+                return None
+            if not last and n == len(tokens) - 1 and value:
+                return None
+            keys.append(key)
+        runs.append(tuple(keys))
+    return Layout(tuple(runs), len(parts))
+
+
+def layouts(texts: pl.Series) -> list[Layout]:
+    """Dominant layouts in a sample of a chunk's lines (most frequent first)."""
+    n = texts.len()
+    head = texts.head(SAMPLE_HEAD)
+    rest = texts.slice(SAMPLE_HEAD)
+    if rest.len() > SAMPLE_SPREAD:
+        rest = rest.gather_every(rest.len() // SAMPLE_SPREAD)
+    sample = pl.concat([head, rest]).drop_nulls().to_list()
+    if not n or not sample:
+        return []
+    counts = Counter(layout_of(line) for line in sample)
+    counts.pop(None, None)
+    floor = max(2, int(len(sample) * MIN_SHARE))
+    return [lay for lay, c in counts.most_common(MAX_LAYOUTS) if c >= floor]  # type: ignore[misc]
+
+
+def split_fields(data: bytes, width: int) -> pl.DataFrame | None:
+    """Each line of `data` split at every `"` into columns f0..f{width-1} (None if unreadable)."""
+    try:
+        return pl.read_csv(
+            io.BytesIO(data),
+            separator='"',
+            quote_char=None,
+            has_header=False,
+            schema={f"f{i}": pl.String for i in range(width)},
+            missing_columns="insert",
+            truncate_ragged_lines=True,
+        )
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+
+
+def _value_pattern(key: str) -> str:
+    return _BARE + ("+" if key in BARE_KEYS else "*")
+
+
+# Checks and value sources are described as tuples so that layouts sharing a run, a quoted value
+# or a width share one column: ("eq", j, text), ("re", j, pattern), ("null", j), ("ok", j,
+# pattern), ("num", j), ("noeq", j), ("nobs", j), ("len", width); values are ("field", j) or
+# ("group", j, pattern, n).
+Check = tuple
+Source = tuple
+
+
+def _describe(
+    layout: Layout, wanted: set[str], guard: bool
+) -> tuple[list[Check], dict[str, Source]]:
+    """(checks a row must pass, value source per wanted key present) for one layout."""
+    checks: list[Check] = []
+    values: dict[str, Source] = {}
+    last_field = layout.width - 1
+    for r, keys in enumerate(layout.runs):
+        j = 2 * r
+        last = j == last_field
+        bare = keys if last else keys[:-1]
+        lead = "^" + _FRAMING if j == 0 else "^ "
+        if not keys:
+            checks.append(("null", j))
+            continue
+        if not bare:
+            if j == 0:
+                checks.append(("re", j, lead + re.escape(keys[-1]) + "=$"))
+            else:
+                checks.append(("eq", j, f" {keys[-1]}="))
+        else:
+            tail = "" if last else " " + re.escape(keys[-1]) + "="
+            take = [
+                k in wanted and k not in values and k not in bare[:n] for n, k in enumerate(bare)
+            ]
+            if not any(take):  # nothing to read here: a match test is enough
+                tokens = [f"{re.escape(k)}={_value_pattern(k)}" for k in bare]
+                checks.append(("re", j, lead + " ".join(tokens) + tail + "$"))
+            else:
+                groups = [
+                    f"{re.escape(k)}=({_value_pattern(k)})"
+                    if t
+                    else f"{re.escape(k)}={_value_pattern(k)}"
+                    for k, t in zip(bare, take, strict=True)
+                ]
+                pattern = lead + " ".join(groups) + tail + "(?P<ok>)$"
+                checks.append(("ok", j, pattern))
+                group = 0
+                for k, t in zip(bare, take, strict=True):
+                    if t:
+                        group += 1
+                        values[k] = ("group", j, pattern, group)
+        if not last:
+            k = keys[-1]
+            if k in wanted and k not in values:
+                values[k] = ("field", j + 1)
+                if k in BARE_KEYS:
+                    checks.append(("num", j + 1))
+    for j in range(1, layout.width, 2):
+        checks.append(("noeq", j))
+        if guard:
+            checks.append(("nobs", j))
+    # the fields must cover the whole line: nothing was cut off or added after the layout
+    checks.append(("len", layout.width))
+    return checks, values
+
+
+def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
+    kind, arg = check[0], check[1]
+    col = pl.col(f"f{arg}")
+    if kind == "eq":
+        return col == check[2]
+    if kind == "re":
+        return col.str.contains(check[2])
+    if kind == "null":
+        return col.is_null()
+    if kind == "ok":
+        return pl.col(structs[(arg, check[2])]).struct.field("ok").is_not_null()
+    if kind == "num":
+        return col.str.contains(_QUOTED_NUMERIC)
+    if kind == "noeq":
+        return ~col.str.contains("=", literal=True).fill_null(False)
+    if kind == "nobs":
+        return ~col.str.ends_with("\\").fill_null(False)
+    covered = pl.sum_horizontal([pl.col(f"f{j}").str.len_bytes().fill_null(0) for j in range(arg)])
+    return covered + (arg - 1) == pl.col("_len")
+
+
+def _source_expr(source: Source, structs: dict[tuple[int, str], str]) -> pl.Expr:
+    if source[0] == "field":
+        return pl.col(f"f{source[1]}")
+    return pl.col(structs[(source[1], source[2])]).struct.field(str(source[3]))
+
+
+def extract(
+    fields: pl.DataFrame,
+    text: pl.Series,
+    found: list[Layout],
+    keys: tuple[str, ...] | list[str],
+    eligible: pl.Series,
+) -> tuple[pl.DataFrame, pl.Series]:
+    """(one cleaned column per key, rows that matched a layout); unmatched rows hold nulls."""
+    wanted = set(keys)
+    guard = bool(text.str.contains('\\"', literal=True).any())
+    described = [_describe(layout, wanted, guard) for layout in found]
+    structs: dict[tuple[int, str], str] = {}
+    checks: dict[Check, str] = {}
+    for layout_checks, _ in described:
+        for check in layout_checks:
+            if check[0] == "ok" and (check[1], check[2]) not in structs:
+                structs[(check[1], check[2])] = f"_s{len(structs)}"
+            checks.setdefault(check, f"_c{len(checks)}")
+    frame = fields.lazy().with_columns(
+        text.str.len_bytes().alias("_len"), eligible.alias("_eligible")
+    )
+    frame = frame.with_columns(
+        [
+            pl.col(f"f{j}").str.extract_groups(pattern).alias(name)
+            for (j, pattern), name in structs.items()
+        ]
+    )
+    frame = frame.with_columns(
+        [_check_expr(check, structs).fill_null(False).alias(name) for check, name in checks.items()]
+    )
+    frame = frame.with_columns(
+        [
+            pl.all_horizontal("_eligible", *[checks[c] for c in layout_checks]).alias(f"_m{i}")
+            for i, (layout_checks, _) in enumerate(described)
+        ]
+    )
+    columns: list[pl.Expr] = []
+    for key in keys:
+        by_source: dict[Source, list[str]] = {}
+        for i, (_, values) in enumerate(described):
+            if key in values:
+                by_source.setdefault(values[key], []).append(f"_m{i}")
+        chain = None
+        for source, masks in by_source.items():
+            cond = pl.any_horizontal(masks) if len(masks) > 1 else pl.col(masks[0])
+            value = _source_expr(source, structs)
+            chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
+        expr = chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
+        expr = pl.when(expr != "N/A").then(expr) if key in BARE_KEYS else _clean(expr)
+        columns.append(expr.alias(key))
+    matched = pl.any_horizontal([f"_m{i}" for i in range(len(found))]).alias("_fast")
+    out = frame.select(*columns, matched).collect()
+    return out.drop("_fast"), out.get_column("_fast")
+
+
+def _clean(expr: pl.Expr) -> pl.Expr:
+    """Empty and `N/A` become null (quotes are already gone)."""
+    return pl.when((expr != "") & (expr != "N/A")).then(expr)
