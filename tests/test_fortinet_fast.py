@@ -1,0 +1,195 @@
+"""FortiGate layout fast path: layouts, exact agreement with the per-key regex path, fallbacks."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from fwcorr.context import ParseContext
+from fwcorr.inputs import Source
+from fwcorr.lines import read_lines
+from parsers import fortinet
+from parsers import fortinet_fast as fast
+from parsers import fortinet_kv as kv
+from parsers.fortinet_maps import TRAFFIC_KEYS
+
+LINE_7X = (
+    '<189>date=2024-03-05 time=10:15:30 devname="FGT-EDGE-01" devid="FG100FTK19000001" '
+    'eventtime=1709630130000000000 tz="+0100" logid="0000000013" type="traffic" '
+    'subtype="forward" level="notice" vd="root" srcip=10.1.2.3 srcport=51234 '
+    'srcintf="port2" srcintfrole="lan" dstip=203.0.113.9 dstport=443 sessionid={sid} '
+    'proto=6 action="close" policyid=7 policyname="LAN to Internet" service="HTTPS" '
+    'trandisp="snat" transip=198.51.100.10 transport=61000 duration=12 sentbyte=1200 '
+    "rcvdbyte=5400 sentpkt=10 rcvdpkt=12"
+)
+
+
+def _frame(data: bytes) -> pl.DataFrame:
+    """The columns `_traffic_keys` expects, as `_parse_chunk` builds them."""
+    return (
+        read_lines(data)
+        .with_row_index("_i")
+        .with_columns(
+            pl.col("text").str.contains(r"^\s*$").alias("_blank"),
+            pl.col("text").str.contains(fortinet._CEF).alias("_cef"),
+            pl.col("text").str.contains(fortinet._JSON).alias("_json"),
+            pl.col("text").alias(fortinet.BODY),
+        )
+    )
+
+
+def _both(data: bytes) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """(fast-path keys, per-key regex keys, rows the fast path took) for the same lines."""
+    frame = _frame(data)
+    fields = fortinet._fields(data, frame)
+    assert fields is not None
+    fast_keys = fortinet._traffic_keys(frame, fields).select(TRAFFIC_KEYS)
+    slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
+    eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
+    _, matched = fast.extract(
+        fields.frame, frame.get_column("text"), fields.layouts, TRAFFIC_KEYS, eligible
+    )
+    return fast_keys, slow_keys, matched
+
+
+def test_layout_of_quoted_bare_and_framing() -> None:
+    assert fast.layout_of('<189>date=2024-03-05 devname="FGT 1" srcip=10.0.0.1 x=""') == (
+        fast.Layout(runs=(("date", "devname"), ("srcip", "x"), ()), width=5)
+    )
+    # 5.x: everything bare, one field
+    assert fast.layout_of("date=2016-01-05 time=10:00:01 devname=FG1 srcip=10.0.0.1") == (
+        fast.Layout(runs=(("date", "time", "devname", "srcip"),), width=1)
+    )
+    # relay BSD header and RFC 5424 header without structured data are framing, not keys
+    relay = 'Dec  1 14:43:00 fw-relay date=2024-12-01 devname="FG1"'
+    rfc = '<189>1 2024-12-01T14:43:00Z fg1 - - - - date=2024-12-01 devname="FG1"'
+    for line in (relay, rfc):
+        assert fast.layout_of(line) == fast.Layout(runs=(("date", "devname"), ()), width=3)
+    assert fast.layout_of('date=2024-03-05 devname="cut') is None  # unbalanced quote
+    assert fast.layout_of('{"date":"2024-03-05"}') is None
+    assert fast.layout_of("CEF:0|Fortinet|Fortigate|7.2|13|traffic|5|src=10.0.0.1") is None
+    assert fast.layout_of('date=2024-03-05 devname="a"x="b"') is None  # no space before key
+
+
+def test_layouts_keep_the_dominant_shapes_only() -> None:
+    lines = [LINE_7X.format(sid=i) for i in range(300)] + ['date=2024-03-05 odd="1"']
+    found = fast.layouts(pl.Series(lines))
+    assert found == [fast.layout_of(lines[0])]
+
+
+def test_fast_path_takes_plain_lines_and_leaves_odd_ones() -> None:
+    good = [LINE_7X.format(sid=i) for i in range(6)]
+    odd = [
+        # `=` inside a quoted value: the per-key regex reads the absent `user` from inside it
+        good[0].replace('policyname="LAN to Internet"', 'policyname="x user=mallory"'),
+        # escaped quote inside a value
+        good[0].replace('policyname="LAN to Internet"', 'policyname="a\\" b"'),
+        # empty numeric value: the per-key regex looks for a later srcport
+        good[0].replace("srcport=51234", "srcport="),
+        # bare value with a comma (CSV-format separators)
+        good[0].replace("dstport=443", "dstport=443,"),
+        # truncated line (broken quote)
+        good[0][: good[0].index("LAN to") + 3],
+        # another key order
+        good[0].replace("srcip=10.1.2.3 srcport=51234", "srcport=51234 srcip=10.1.2.3"),
+        # JSON line
+        '{"type":"traffic","srcip":"10.9.9.9","dstip":"192.0.2.7"}',
+        "",
+        # `=` inside a bare value: the per-key regex reads `user` after the `>`
+        good[0].replace("duration=12", "duration=12>user=bob"),
+        # a repeated key makes a layout of its own, too rare here to get regexes
+        good[0].replace("dstport=443", "dstport=443 srcip=192.0.2.99"),
+    ]
+    data = ("\n".join(good + odd) + "\n").encode()
+    fast_keys, slow_keys, matched = _both(data)
+    assert matched.to_list() == [True] * 6 + [False] * 10
+    assert_frame_equal(fast_keys, slow_keys)
+    assert fast_keys.row(0, named=True)["policyname"] == "LAN to Internet"
+    assert fast_keys.row(6, named=True)["user"] == "mallory"  # per-key regex semantics kept
+    assert fast_keys.row(14, named=True)["user"] == "bob"
+    assert fast_keys.row(15, named=True)["srcip"] == "10.1.2.3"
+
+
+def test_repeated_key_first_value_wins_on_the_fast_path() -> None:
+    lines = [
+        LINE_7X.format(sid=i).replace("dstport=443", "dstport=443 srcip=192.0.2.99 vd=x")
+        for i in range(4)
+    ]
+    fast_keys, slow_keys, matched = _both(("\n".join(lines) + "\n").encode())
+    assert matched.to_list() == [True] * 4
+    assert_frame_equal(fast_keys, slow_keys)
+    assert fast_keys.select("srcip", "vd").unique().rows() == [("10.1.2.3", "root")]
+
+
+def test_parse_with_and_without_fast_path_agree(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    lines = [LINE_7X.format(sid=i) for i in range(50)]
+    lines[10] = (
+        lines[10].replace('action="close"', 'action="deny"').replace("duration=12", "duration=0")
+    )
+    lines[20] = lines[20].replace("srcport=51234", "srcport=http")  # reject: non-numeric port
+    lines[30] = lines[30][:200]  # truncated
+    path = tmp_path / "fg.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src = Source(path=path, display="fg.log")
+    fast_result = fortinet.parse(src, ParseContext())
+    monkeypatch.setattr(fortinet, "_fields", lambda piece, chunk: None)
+    slow_result = fortinet.parse(src, ParseContext())
+    assert_frame_equal(fast_result.connections, slow_result.connections)
+    assert_frame_equal(fast_result.rejects, slow_result.rejects)
+    assert fast_result.rejects.get_column("line").to_list() == [21, 31]
+    assert fast_result.records == 48
+
+
+def test_pieces_number_lines_across_cuts(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    lines = [LINE_7X.format(sid=i) for i in range(40)]
+    path = tmp_path / "fg.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src = Source(path=path, display="fg.log")
+    whole = fortinet.parse(src, ParseContext())
+    monkeypatch.setattr(fortinet, "CHUNK_BYTES", 3000)  # about 5 lines per piece
+    pieces = fortinet._pieces(path.read_bytes(), 3000)
+    assert b"".join(pieces) == path.read_bytes()
+    assert len(pieces) == 7 and all(p.endswith(b"\n") for p in pieces)
+    assert fortinet._pieces(b"a\nb", 1) == [b"a\n", b"b"]
+    cut = fortinet.parse(src, ParseContext())
+    assert cut.units == whole.units == 40
+    assert_frame_equal(cut.connections, whole.connections)
+    assert cut.connections.get_column("src_line").to_list() == list(range(1, 41))
+    assert cut.connections.get_column("session_id").to_list() == [str(i) for i in range(40)]
+
+
+_KEYS = ["srcip", "srcport", "dstip", "policyname", "action", "user", "msg", "duration", "vd"]
+_CHARS = st.sampled_from(
+    [*'ab1 =,}{|>\\"é\u00a0\t', "N/A", "10.0.0.1", "", "user=", ">srcip=", '\\"']
+)
+_VALUE = st.lists(_CHARS, max_size=4).map("".join)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    keys=st.lists(st.sampled_from(_KEYS), min_size=1, max_size=7),
+    quoted=st.lists(st.booleans(), min_size=7, max_size=7),
+    rows=st.lists(st.lists(_VALUE, min_size=7, max_size=7), min_size=1, max_size=6),
+)
+def test_fast_path_agrees_with_per_key_regex(
+    keys: list[str], quoted: list[bool], rows: list[list[str]]
+) -> None:
+    """Whatever the values hold, rows the fast path takes get the per-key regex's values."""
+    plain = "date=2024-03-05 type=traffic"
+    clean = [plain + " " + " ".join(f"{k}=1" for k in keys)] * 3  # make the layout dominant
+    lines = []
+    for values in rows:
+        pairs = [
+            f'{k}="{v}"' if q else f"{k}={v}" for k, q, v in zip(keys, quoted, values, strict=False)
+        ]
+        lines.append(plain + " " + " ".join(pairs))
+    frame = _frame(("\n".join(clean + lines) + "\n").encode())
+    fields = fortinet._fields(("\n".join(clean + lines) + "\n").encode(), frame)
+    slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
+    if fields is None:
+        return
+    fast_keys = fortinet._traffic_keys(frame, fields).select(TRAFFIC_KEYS)
+    assert_frame_equal(fast_keys, slow_keys)
