@@ -9,10 +9,11 @@ Public API:
 - ``ioc_warnings(iocs, assets) -> list[str]``: indicators that cannot match (bad text, unknown host).
 - ``iocs_from_portproxies(table) -> pl.DataFrame``: IOC rows for harvested proxies.
 
-How: exact kinds are hash joins on canonical IP text (and port). CIDRs are resolved once per
-*distinct* IP of the data: the indicator CIDRs (nested/overlapping allowed) are flattened into
-disjoint key segments, each carrying every covering indicator, and the distinct IPs' Int128 keys
-(fwcorr.netutil) are as-of joined to the segments — a sorted interval join, O(n log m). The
+How: IP and CIDR indicators are resolved once per *distinct* IP of the data: they become key
+intervals (an IP is a one-address interval, so any text form of it matches; CIDRs may nest and
+overlap), flattened into disjoint key segments each carrying every covering indicator, and the
+distinct IPs' Int128 keys (fwcorr.netutil) are as-of joined to the segments — a sorted
+interval join, O(n log m). The
 resulting IP -> indicators table (collected: it is small) and the IP:port table are then
 left-joined to each probe column of a narrow projection in one streaming pass; only the
 matching rows are joined back to the full connection columns.
@@ -33,7 +34,7 @@ from fwcorr.timez import iso_z as iso
 
 IP_COLUMNS = ("src_ip", "dst_ip", "nat_src_ip", "nat_dst_ip")
 PORT_COLUMNS = (("dst_ip", "dst_port"), ("nat_dst_ip", "nat_dst_port"))
-_IP_MATCH = pl.Schema({"_ip": pl.String, "ioc_id": pl.String, "ioc_kind": pl.String})
+_IP_MATCH = pl.Schema({"_ip": pl.String, "ioc_id": pl.String})
 _PORT_MATCH = pl.Schema(
     {"_ip": pl.String, "_port": pl.Int32, "ioc_id": pl.String, "ioc_kind": pl.String}
 )
@@ -72,8 +73,9 @@ def _host_of(row: dict[str, Any]) -> str | None:
 def _tables(
     iocs: pl.DataFrame, assets: Assets
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
-    """Split the (small) indicator list into exact-IP, CIDR segment and IP:port tables."""
-    exact, ports, cidrs, problems = [], [], [], []
+    """Split the (small) indicator list into address-interval segments (IPs as one-address
+    intervals, so any text form of the same address matches) and IP:port tables."""
+    kinds, ports, cidrs, problems = [], [], [], []
     for row in _ioc_rows(iocs):
         kind, ioc_id = str(row.get("kind") or "").lower(), row["id"]
         if kind == "ip":
@@ -81,13 +83,16 @@ def _tables(
             if ip is None:
                 problems.append(f"IOC {ioc_id}: not an IP address: {row.get('value')!r}")
                 continue
-            exact.append({"_ip": ip, "ioc_id": ioc_id, "ioc_kind": kind})
+            single = cidr_intervals(f"{ip}/{128 if ':' in ip else 32}")
+            cidrs.extend((first, last, ioc_id) for first, last in single)
+            kinds.append({"ioc_id": ioc_id, "ioc_kind": kind})
         elif kind == "cidr":
             intervals = cidr_intervals(str(row.get("cidr") or row.get("value") or ""))
             if not intervals:
                 problems.append(f"IOC {ioc_id}: not a CIDR: {row.get('value')!r}")
                 continue
             cidrs.extend((first, last, ioc_id) for first, last in intervals)
+            kinds.append({"ioc_id": ioc_id, "ioc_kind": kind})
         elif kind == "ip_port":
             ip, port = _ip_of(row), _port_of(row)
             if ip is None or port is None:
@@ -105,9 +110,9 @@ def _tables(
             )
         else:
             problems.append(f"IOC {ioc_id}: unknown kind {kind!r}")
-    exact_df = pl.DataFrame(exact, schema=_IP_MATCH).unique(maintain_order=True)
+    kinds_df = pl.DataFrame(kinds, schema={"ioc_id": pl.String, "ioc_kind": pl.String})
     ports_df = pl.DataFrame(ports, schema=_PORT_MATCH).unique(maintain_order=True)
-    return exact_df, cidr_segments(cidrs), ports_df, problems
+    return kinds_df, cidr_segments(cidrs), ports_df, problems
 
 
 def cidr_segments(cidrs: list[tuple[int, int, str]]) -> pl.DataFrame:
@@ -137,7 +142,7 @@ def cidr_segments(cidrs: list[tuple[int, int, str]]) -> pl.DataFrame:
 
 
 def _cidr_matches(lf: pl.LazyFrame, segments: pl.DataFrame) -> pl.LazyFrame:
-    """Distinct IPs of the data that fall in any indicator CIDR -> (ip, ioc_id, 'cidr')."""
+    """Distinct IPs of the data inside any indicator interval -> (ip text, ioc_id)."""
     if segments.is_empty():
         return pl.LazyFrame(schema=_IP_MATCH)
     distinct = pl.concat(
@@ -151,7 +156,6 @@ def _cidr_matches(lf: pl.LazyFrame, segments: pl.DataFrame) -> pl.LazyFrame:
         .filter(pl.col("_key") <= pl.col("_end"))
         .select("_ip", pl.col("_ids").alias("ioc_id"))
         .explode("ioc_id")
-        .with_columns(pl.lit("cidr").alias("ioc_kind"))
     )
 
 
@@ -174,11 +178,15 @@ def sweep(
     key -> matches tables; the matching rows become a small (conn_row, match) table. The
     returned plan joins it back to the full connection rows and sorts.
     """
-    exact, segments, ports, _ = _tables(iocs, assets)
+    kinds, segments, ports, _ = _tables(iocs, assets)
     lf = connections.lazy().with_row_index("conn_row")
     names = lf.collect_schema().names()
-    cidr_hits = _cidr_matches(connections.lazy(), segments).collect(engine="streaming")
-    by_ip = pl.concat([exact, cidr_hits], how="vertical")
+    by_ip = (
+        _cidr_matches(connections.lazy(), segments)
+        .collect(engine="streaming")
+        .join(kinds, on="ioc_id", how="left")
+        .select("_ip", "ioc_id", "ioc_kind")
+    )
     probes: list[tuple[list[str], pl.DataFrame, list[str], str]] = [
         ([col], by_ip, ["_ip"], col) for col in IP_COLUMNS
     ]

@@ -139,3 +139,20 @@ def test_iocs_from_portproxies() -> None:
         {"id": "port_on_host:WS01:9999", "kind": "port_on_host", "ip": None, "port": 9999,
          "host": "WS01"},
     ]  # fmt: skip
+
+
+def test_ip_indicator_matches_any_text_form_of_the_address() -> None:
+    table = conns(
+        [
+            {"ts": T, "device": "FW", "src_ip": "2001:0DB8:0000::DEAD", "dst_ip": "10.0.0.1"},
+            {"ts": T, "device": "FW", "src_ip": "::ffff:198.51.100.7", "dst_ip": "10.0.0.1"},
+            {"ts": T, "device": "FW", "src_ip": "2001:db8::beef", "dst_ip": "10.0.0.1"},
+        ]
+    )
+    hits = sweep(table, IOCS, ASSETS).collect()
+    assert hits.select("conn_row", "ioc_id", "ioc_kind").rows() == [
+        (0, "ip:2001:db8::dead", "ip"),
+        (1, "cidr:198.51.0.0/16", "cidr"),
+        (1, "cidr:198.51.100.0/24", "cidr"),
+        (1, "ip:198.51.100.7", "ip"),
+    ]
