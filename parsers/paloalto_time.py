@@ -63,6 +63,27 @@ def record_offsets(high_res: pl.Expr) -> pl.Expr:
     return pl.when(iso & off.is_not_null()).then(off).when(iso & zulu).then(pl.lit(0, pl.Int32))
 
 
+def offsets_for(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """record_offsets, specialised to the suffixes seen in the file's first rows.
+
+    Devices log one offset (two around DST changes), so `ends_with` per seen suffix (no
+    allocation) settles almost every row; only a file where that misses rows pays the general
+    lookup.
+    """
+    col = pl.col(column)
+    head = frame.get_column(column).head(1000).drop_nulls().str.slice(-6, 6).unique().to_list()
+    seen = [t for t in head if t in ALL_OFFSETS]
+    if not seen:
+        return record_offsets(col)
+    ok = col.str.len_bytes().is_between(20, 40) & col.str.contains("T", literal=True)
+    quick = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
+    for tail in seen:
+        quick = quick.when(col.str.ends_with(tail)).then(pl.lit(ALL_OFFSETS[tail], pl.Int32))
+    quick = quick.otherwise(None)
+    missed = frame.select((col.is_not_null() & quick.is_null()).any()).item()
+    return record_offsets(col) if missed else pl.when(ok).then(quick)
+
+
 def parse_headers(headers: pl.Series) -> pl.DataFrame:
     """Distinct header texts -> hdr_kind, hdr_host, hdr_time (as written), hdr_offset (IETF only)."""
     h = pl.col("header")

@@ -13,7 +13,7 @@ import polars as pl
 from fwcorr.config import SiteConfig
 from parsers.paloalto_ip import canonical_columns
 from parsers.paloalto_split import tidy
-from parsers.paloalto_time import PANOS_TIME, record_offsets, to_utc, tz_source
+from parsers.paloalto_time import PANOS_TIME, offsets_for, to_utc, tz_source
 
 _NUMERIC = ("repeatcnt", "bytes_sent", "bytes_received", "packets", "elapsed")
 _PORTS = ("sport", "dport", "natsport", "natdport")
@@ -186,7 +186,7 @@ def to_connections(
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
     checks = _checks(require_elapsed, log_type)
     lf = frame.lazy().with_columns(
-        __off=record_offsets(pl.col("high_res_timestamp")),
+        __off=offsets_for(frame, "high_res_timestamp"),
         __start=start_naive,
         __local=pl.coalesce(start_naive, gen_naive),
         **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
