@@ -1,8 +1,11 @@
 """Benchmark: the FortiGate parser vs a pure-Python per-line regex/dict parser of the same fields.
 
-Generates a deterministic FortiGate 7.x traffic log (default 2,000,000 lines), parses it with
-`parsers.fortinet.parse` (columnar, polars) and with a straightforward per-line Python parser that
-produces the same typed fields, and reports MB/s and lines/s for both, measured in the same run.
+Generates a deterministic FortiGate 7.x traffic log (default 2,000,000 lines), then runs each
+contender in its own fresh process and times the whole process (interpreter start, imports, parse,
+writing the result as Arrow IPC): `parsers.fortinet.parse` (columnar, polars) and a
+straightforward per-line Python parser producing the same typed fields (one compiled regex ->
+dict per line, first key wins). A second Python reference builds the dict with the faster
+`dict(reversed(findall))` idiom. Outputs are checked equal; MB/s and lines/s are reported.
 
     .venv/bin/python bench/bench_fortinet.py --lines 2000000
 """
@@ -14,6 +17,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -79,8 +84,57 @@ def _num(v: str | None) -> int | None:
     return int(v) if v is not None and v.isdigit() else None
 
 
-def python_parse(path: Path) -> pl.DataFrame:
+_USED = (
+    "eventtime",
+    "action",
+    "duration",
+    "proto",
+    "trandisp",
+    "sentpkt",
+    "rcvdpkt",
+    "devname",
+    "srcip",
+    "srcport",
+    "dstip",
+    "dstport",
+    "transip",
+    "transport",
+    "tranip",
+    "tranport",
+    "policyname",
+    "policyid",
+    "sentbyte",
+    "rcvdbyte",
+    "sessionid",
+    "srcintf",
+    "dstintf",
+    "poluuid",
+)
+
+
+def _clean(v: str) -> str | None:
+    v = v.strip('"')
+    return v if v not in ("", "N/A") else None
+
+
+def _dict_loop(line: str) -> dict[str, str | None]:
+    """The plain way: every pair in order, first key wins, each value cleaned."""
+    d: dict[str, str | None] = {}
+    for k, v in _PAIR.findall(line):
+        if k not in d:
+            d[k] = _clean(v)
+    return d
+
+
+def _dict_reversed(line: str) -> dict[str, str | None]:
+    """The quick idiom: one dict() call (reversed, so the first key wins); clean used keys only."""
+    raw = dict(reversed(_PAIR.findall(line)))
+    return {k: _clean(raw[k]) for k in _USED if k in raw}
+
+
+def python_parse(path: Path, quick: bool = False) -> pl.DataFrame:
     """Per-line regex -> dict (first key wins) -> the same typed fields, then one frame."""
+    to_dict = _dict_reversed if quick else _dict_loop
     cols: dict[str, list] = {
         k: []
         for k in (
@@ -112,11 +166,7 @@ def python_parse(path: Path) -> pl.DataFrame:
     }
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
-            d: dict[str, str] = {}
-            for k, v in _PAIR.findall(line):
-                if k not in d:
-                    v = v.strip('"')
-                    d[k] = v if v not in ("", "N/A") else None  # type: ignore[assignment]
+            d = to_dict(line)
             et = d.get("eventtime") or "0"
             us = int(et) // 1000 if len(et) > 16 else int(et) * 10 ** (16 - len(et))
             t = _EPOCH + timedelta(microseconds=us)
@@ -155,51 +205,104 @@ def python_parse(path: Path) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
+_CONTENDERS = ("fwcorr", "python", "python_quick")
+
+
+def child(kind: str, path: Path, out: Path) -> None:
+    """Run one contender in this process; write its rows (Arrow IPC) and its own timings."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    if kind == "fwcorr":
+        result = fortinet.parse(Source(path=path, display=str(path)), ParseContext())
+        frame = result.connections
+        extra = {"records": result.records, "rejected": result.rejected}
+    else:
+        frame = python_parse(path, quick=kind == "python_quick")
+        extra = {"records": frame.height, "rejected": 0}
+    parse_s, parse_cpu = time.perf_counter() - t0, time.process_time() - c0
+    frame.write_ipc(out, compression="uncompressed")
+    print(json.dumps({"parse_s": parse_s, "parse_cpu_s": parse_cpu, **extra}))
+
+
+def run(kind: str, path: Path, out: Path) -> dict:
+    """Whole-process wall clock, CPU and peak RSS of one contender in a fresh interpreter."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, str(path), str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    stdout = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{kind} failed with exit code {proc.returncode}")
+    inner = json.loads(stdout.strip().splitlines()[-1])
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        **inner,
+    }
+
+
+def same_rows(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    """Equal on the baseline's columns (ts_end is not computed by the baseline)."""
+    cols = [c for c in b.columns if c != "ts_end"]
+    return a.select(cols).cast(b.select(cols).schema).equals(b.select(cols))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=2_000_000)
     ap.add_argument("--keep", type=Path, help="write the generated log here (else a temp file)")
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "LOG", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--only", choices=_CONTENDERS, action="append", help="run only these contenders"
+    )
     args = ap.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+    kinds = args.only or list(_CONTENDERS)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "fortigate_traffic.log"
         t0 = time.perf_counter()
         size = generate(path, args.lines)
         gen_s = time.perf_counter() - t0
         mb = size / 1e6
-
-        t0, c0 = time.perf_counter(), time.process_time()
-        result = fortinet.parse(Source(path=path, display=str(path)), ParseContext())
-        polars_s, polars_cpu = time.perf_counter() - t0, time.process_time() - c0
-
-        t0, c0 = time.perf_counter(), time.process_time()
-        baseline = python_parse(path)
-        python_s, python_cpu = time.perf_counter() - t0, time.process_time() - c0
-
-        cols = [c for c in baseline.columns if c != "ts_end"]
-        same = (
-            result.connections.select(cols)
-            .cast(baseline.select(cols).schema)
-            .equals(baseline.select(cols))
-        )
-        report = {
+        report: dict = {
             "lines": args.lines,
             "megabytes": round(mb, 1),
             "generate_s": round(gen_s, 2),
-            "fwcorr_s": round(polars_s, 2),
-            "fwcorr_mb_s": round(mb / polars_s, 1),
-            "fwcorr_lines_s": round(args.lines / polars_s),
-            "python_s": round(python_s, 2),
-            "python_mb_s": round(mb / python_s, 1),
-            "python_lines_s": round(args.lines / python_s),
-            "speedup": round(python_s / polars_s, 2),
-            "fwcorr_cpu_s": round(polars_cpu, 2),
-            "python_cpu_s": round(python_cpu, 2),
-            "cpu_ratio": round(python_cpu / polars_cpu, 2),
-            "load_avg_1m_after": os.getloadavg()[0],
-            "records": result.records,
-            "rejected": result.rejected,
-            "outputs_equal": same,
+            "load_avg_before": list(os.getloadavg()),
         }
+        outs = {k: Path(tmp) / f"{k}.arrow" for k in kinds}
+        for kind in kinds:
+            r = run(kind, path, outs[kind])
+            report[kind] = {
+                "wall_s": round(r["wall_s"], 2),
+                "cpu_s": round(r["cpu_s"], 2),
+                "parse_s": round(r["parse_s"], 2),
+                "parse_cpu_s": round(r["parse_cpu_s"], 2),
+                "mb_s": round(mb / r["wall_s"], 1),
+                "lines_s": round(args.lines / r["wall_s"]),
+                "peak_rss_mb": round(r["peak_rss_mb"]),
+                "records": r["records"],
+                "rejected": r["rejected"],
+                "load_avg_after": os.getloadavg()[0],
+            }
+        frames = {k: pl.read_ipc(outs[k]) for k in kinds}
+        if "fwcorr" in kinds:
+            for ref in ("python", "python_quick"):
+                if ref in kinds:
+                    fw, py = report["fwcorr"], report[ref]
+                    report[f"speedup_vs_{ref}"] = {
+                        "wall": round(py["wall_s"] / fw["wall_s"], 2),
+                        "cpu": round(py["cpu_s"] / fw["cpu_s"], 2),
+                        "parse_wall": round(py["parse_s"] / fw["parse_s"], 2),
+                    }
+                    report[f"outputs_equal_{ref}"] = same_rows(frames["fwcorr"], frames[ref])
         print(json.dumps(report, indent=2))
 
 

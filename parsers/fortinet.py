@@ -142,6 +142,7 @@ class _Fields:
 
     frame: pl.DataFrame
     layouts: list[fast.Layout]
+    equals: int  # number of `=` in the chunk
 
 
 def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
@@ -152,7 +153,7 @@ def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
     frame = fast.split_fields(piece, max(lay.width for lay in found))
     if frame is None or frame.height != chunk.height:
         return None
-    return _Fields(frame, found)
+    return _Fields(frame, found, piece.count(b"="))
 
 
 def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
@@ -161,7 +162,12 @@ def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
         return kv.add_values(frame, TRAFFIC_KEYS, BODY)
     eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
     values, matched = fast.extract(
-        fields.frame, frame.get_column("text"), fields.layouts, TRAFFIC_KEYS, eligible
+        fields.frame,
+        frame.get_column("text"),
+        fields.layouts,
+        TRAFFIC_KEYS,
+        eligible,
+        fields.equals,
     )
     frame = pl.concat([frame, values], how="horizontal")
     rest = ~matched

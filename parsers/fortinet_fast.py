@@ -131,7 +131,7 @@ Source = tuple
 
 
 def _describe(
-    layout: Layout, wanted: set[str], guard: bool
+    layout: Layout, wanted: set[str], guard: bool, no_equals: bool
 ) -> tuple[list[Check], dict[str, Source]]:
     """(checks a row must pass, value source per wanted key present) for one layout."""
     checks: list[Check] = []
@@ -179,7 +179,8 @@ def _describe(
                 if k in BARE_KEYS:
                     checks.append(("num", j + 1))
     for j in range(1, layout.width, 2):
-        checks.append(("noeq", j))
+        if no_equals:
+            checks.append(("noeq", j))
         if guard:
             checks.append(("nobs", j))
     # the fields must cover the whole line: nothing was cut off or added after the layout
@@ -220,11 +221,40 @@ def extract(
     found: list[Layout],
     keys: tuple[str, ...] | list[str],
     eligible: pl.Series,
+    equals: int | None = None,
 ) -> tuple[pl.DataFrame, pl.Series]:
-    """(one cleaned column per key, rows that matched a layout); unmatched rows hold nulls."""
-    wanted = set(keys)
+    """(one cleaned column per key, rows that matched a layout); unmatched rows hold nulls.
+
+    `equals` is the number of `=` in the chunk when the caller knows it: if the matched rows hold
+    exactly their layouts' keys' `=` (plus those of the other rows), no quoted value has one and
+    the per-value `=` tests are skipped; otherwise they run.
+    """
     guard = bool(text.str.contains('\\"', literal=True).any())
-    described = [_describe(layout, wanted, guard) for layout in found]
+    out = _run(fields, text, found, keys, eligible, guard, no_equals=equals is None)
+    if equals is not None:
+        matched = out.get_column("_fast")
+        counted = sum(
+            int(out.get_column(f"_m{i}").sum()) * sum(len(run) for run in layout.runs)
+            for i, layout in enumerate(found)
+        )
+        rest = text.filter(~matched).str.count_matches("=", literal=True).sum()
+        if counted + int(rest or 0) != equals:
+            out = _run(fields, text, found, keys, eligible, guard, no_equals=True)
+    return out.select(keys), out.get_column("_fast")
+
+
+def _run(
+    fields: pl.DataFrame,
+    text: pl.Series,
+    found: list[Layout],
+    keys: tuple[str, ...] | list[str],
+    eligible: pl.Series,
+    guard: bool,
+    no_equals: bool,
+) -> pl.DataFrame:
+    """Key columns plus `_m<i>` (row matches layout i) and `_fast` (matches any)."""
+    wanted = set(keys)
+    described = [_describe(layout, wanted, guard, no_equals) for layout in found]
     structs: dict[tuple[int, str], str] = {}
     checks: dict[Check, str] = {}
     for layout_checks, _ in described:
@@ -244,29 +274,44 @@ def extract(
     frame = frame.with_columns(
         [_check_expr(check, structs).fill_null(False).alias(name) for check, name in checks.items()]
     )
+    names = [f"_m{i}" for i in range(len(found))]
     frame = frame.with_columns(
         [
-            pl.all_horizontal("_eligible", *[checks[c] for c in layout_checks]).alias(f"_m{i}")
-            for i, (layout_checks, _) in enumerate(described)
+            pl.all_horizontal("_eligible", *[checks[c] for c in layout_checks]).alias(name)
+            for name, (layout_checks, _) in zip(names, described, strict=True)
+        ]
+    ).with_columns(pl.any_horizontal(names).alias("_fast"))
+    # one "row matches any of these layouts" column per distinct set of layouts
+    sets: dict[tuple[str, ...], str] = {tuple(names): "_fast", **{(n,): n for n in names}}
+    plans: list[list[tuple[str, Source]]] = []
+    for key in keys:
+        by_source: dict[Source, list[str]] = {}
+        for name, (_, values) in zip(names, described, strict=True):
+            if key in values:
+                by_source.setdefault(values[key], []).append(name)
+        plan = []
+        for source, masks in by_source.items():
+            sets.setdefault(tuple(masks), f"_any{len(sets)}")
+            plan.append((sets[tuple(masks)], source))
+        plans.append(plan)
+    frame = frame.with_columns(
+        [
+            pl.any_horizontal(list(masks)).alias(name)
+            for masks, name in sets.items()
+            if len(masks) > 1 and name != "_fast"
         ]
     )
     columns: list[pl.Expr] = []
-    for key in keys:
-        by_source: dict[Source, list[str]] = {}
-        for i, (_, values) in enumerate(described):
-            if key in values:
-                by_source.setdefault(values[key], []).append(f"_m{i}")
+    for key, plan in zip(keys, plans, strict=True):
         chain = None
-        for source, masks in by_source.items():
-            cond = pl.any_horizontal(masks) if len(masks) > 1 else pl.col(masks[0])
+        for mask, source in plan:
             value = _source_expr(source, structs)
+            cond = pl.col(mask)
             chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
         expr = chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
         expr = pl.when(expr != "N/A").then(expr) if key in BARE_KEYS else _clean(expr)
         columns.append(expr.alias(key))
-    matched = pl.any_horizontal([f"_m{i}" for i in range(len(found))]).alias("_fast")
-    out = frame.select(*columns, matched).collect()
-    return out.drop("_fast"), out.get_column("_fast")
+    return frame.select(*columns, *names, "_fast").collect()
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
