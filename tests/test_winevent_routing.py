@@ -64,12 +64,11 @@ def test_mixed_case_directory(tmp_path: Path) -> None:
     assert pf["stats"]["host"] == "WEB01"
     assert formats["WEB01/winlogbeat.ndjson"]["rule_changes"] == 8
     assert formats["WEB01/security.xml"]["connections"] == 5
-    # Perimeter logs never go to the Windows parser; they reach their vendor parser whenever that
-    # parser claims them (PAN-OS and FortiGate parsers are developed alongside this one).
+    # Perimeter logs go to their vendor parser, never to the Windows parser.
     for name, vendor in (("perimeter/pan.log", "paloalto"), ("perimeter/fgt.log", "fortinet")):
-        claimed = parsers.PARSERS[vendor].sniff(Source(path=case / name, display=name))
-        assert formats[name]["format"] == (vendor if claimed else "unknown")
-        assert formats[name]["format"] not in WINDOWS_FORMATS
+        assert parsers.PARSERS[vendor].sniff(Source(path=case / name, display=name))
+        assert formats[name]["format"] == vendor
+        assert formats[name]["connections"] == 1
     assert formats["notes.txt"]["format"] == "unknown"
     for entry in summary["inputs"]:
         assert entry["units"] == entry["records"] + entry["non_records"] + entry["rejected"]
