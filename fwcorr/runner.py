@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +16,7 @@ from fwcorr.context import ParseContext, ParseResult, reject_frame
 from fwcorr.errors import FwcorrError, InputError
 from fwcorr.inputs import Source, iter_sources
 from fwcorr.schema import CONNECTION, PORTPROXY_EVENT, REJECT, RULE_CHANGE, empty
+from fwcorr.timez import iso_z
 
 
 @dataclass
@@ -57,14 +57,7 @@ class ParseRun:
         return [f"{i.path}: {w}" for i in self.inputs for w in i.warnings]
 
 
-def iso(ts: datetime | None) -> str | None:
-    """ISO-8601 UTC with a Z suffix (microseconds only when present)."""
-    if ts is None:
-        return None
-    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    if ts.microsecond:
-        text += f".{ts.microsecond:06d}".rstrip("0")
-    return text + "Z"
+iso = iso_z  # one ISO-8601 Z formatter for all output
 
 
 def _claim(registry: dict[str, ModuleType], source: Source, only: str | None) -> ModuleType | None:

@@ -20,6 +20,7 @@ import polars as pl
 
 from fwcorr.config import SiteConfig
 from fwcorr.schema import PORTPROXY, PORTPROXY_EVENT, conform
+from fwcorr.timez import iso_z
 from iocs.risk import assess, host_ips, host_key, parse_ip
 
 WRAPPER_WINDOW = timedelta(seconds=10)  # cmd.exe /c netsh ... and its netsh.exe child
@@ -69,14 +70,7 @@ class _Period:
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
-def iso(ts: datetime | None) -> str | None:
-    """ISO-8601 UTC with Z (microseconds only when present)."""
-    if ts is None:
-        return None
-    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    if ts.microsecond:
-        text += f".{ts.microsecond:06d}".rstrip("0")
-    return text + "Z"
+iso = iso_z  # one ISO-8601 Z formatter for all output
 
 
 def _evidence(row: dict[str, Any]) -> dict[str, Any]:
