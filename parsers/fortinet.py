@@ -9,8 +9,10 @@ counted non-record or a reject with a reason.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -36,6 +38,7 @@ from parsers.fortinet_traffic import checks, connections
 NAME = "fortinet"
 BODY = "_body"  # the line with JSON rewritten to key=value; "text" stays as read
 CHUNK_BYTES = 256 << 20  # files are parsed in pieces of about this size, cut at line ends
+PIECE_WORKERS = 2
 
 # One head line is enough when it carries FortiGate's own key set (PAN-OS CSV, Windows pfirewall
 # and EVTX text never contain these key=value pairs).
@@ -90,14 +93,22 @@ class _State:
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
     data = source.text_bytes()
-    state = _State()
-    units = 0
-    for piece in _pieces(data, CHUNK_BYTES):
-        chunk = read_lines(piece)
-        if units:
-            chunk = chunk.with_columns(pl.col("line") + units)
-        units += chunk.height
-        _parse_chunk(chunk, _fields(piece, chunk), source, ctx, state)
+    spans = _spans(data, CHUNK_BYTES)
+
+    def work(span: tuple[int, int]) -> tuple[int, _State]:
+        piece = data if span == (0, len(data)) else data[span[0] : span[1]]
+        chunk = _read(piece)
+        part = _State()
+        fields = _fields(piece, chunk)
+        _parse_chunk(chunk, fields, source, ctx, part, b"CEF:" in piece, b"{" in piece)
+        return chunk.height, part
+
+    if len(spans) > 1:  # two pieces in flight keep both cores busy through serial steps
+        with ThreadPoolExecutor(PIECE_WORKERS) as pool:
+            parts = list(pool.map(work, spans))
+    else:
+        parts = [work(span) for span in spans]
+    state, units = _merge(parts)
     result = ParseResult(format=NAME, units=units)
     result.connections = pl.concat(state.conns) if state.conns else pl.DataFrame(schema=CONNECTION)
     result.rule_changes = (
@@ -124,16 +135,51 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     return result
 
 
-def _pieces(data: bytes, size: int) -> list[bytes]:
-    """`data` cut after a newline about every `size` bytes (one piece when it is smaller)."""
-    pieces: list[bytes] = []
+def _spans(data: bytes, size: int) -> list[tuple[int, int]]:
+    """(start, end) of pieces of `data` cut after a newline about every `size` bytes."""
+    spans: list[tuple[int, int]] = []
     start = 0
     while start < len(data):
         cut = data.find(b"\n", start + size)
         end = len(data) if cut < 0 else cut + 1
-        pieces.append(data if start == 0 and end == len(data) else data[start:end])
+        spans.append((start, end))
         start = end
-    return pieces
+    return spans
+
+
+def _read(piece: bytes) -> pl.DataFrame:
+    """`read_lines`, skipping its carriage-return pass (a copy of every line) when there is none."""
+    if b"\r" in piece:
+        return read_lines(piece)
+    try:
+        return (
+            pl.scan_lines(io.BytesIO(piece), name="text")
+            .with_row_index("line", offset=1)
+            .select(pl.col("line").cast(pl.Int64), "text")
+            .collect()
+        )
+    except pl.exceptions.ComputeError:  # invalid UTF-8: read_lines repairs it
+        return read_lines(piece)
+
+
+def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
+    """One file state from per-piece states (in file order), line numbers made file-wide."""
+    state = _State()
+    units = 0
+    for height, part in parts:
+        state.by_type.update(part.by_type)
+        state.warnings.extend(part.warnings)
+        state.devices |= part.devices
+        state.no_zone |= part.no_zone
+        state.broken_quotes += part.broken_quotes
+        state.cef_lines += part.cef_lines
+        state.non_records += part.non_records
+        shift = pl.col("src_line") + units
+        state.conns.extend(f.with_columns(shift) for f in part.conns)
+        state.changes.extend(f.with_columns(shift) for f in part.changes)
+        state.rejects.extend(f.with_columns(pl.col("line") + units) for f in part.rejects)
+        units += height
+    return state, units
 
 
 @dataclass
@@ -169,12 +215,14 @@ def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
         eligible,
         fields.equals,
     )
-    frame = pl.concat([frame, values], how="horizontal")
     rest = ~matched
-    if not rest.any():
-        return frame
-    sub = kv.add_values(frame.filter(rest).select("_i", BODY), TRAFFIC_KEYS, BODY).drop(BODY)
-    return frame.update(sub, on="_i", how="left")
+    if rest.any():  # rows no layout took: per-key regex, written over their fast-path values
+        where = frame.get_column("_i").filter(rest)
+        sub = kv.add_values(frame.filter(rest).select(BODY), TRAFFIC_KEYS, BODY)
+        values = pl.DataFrame(
+            [values.get_column(k).scatter(where, sub.get_column(k)) for k in TRAFFIC_KEYS]
+        )
+    return pl.concat([frame, values], how="horizontal")
 
 
 def _with_keys(frame: pl.DataFrame, keys: tuple[str, ...], mask: pl.Series | None) -> pl.DataFrame:
@@ -294,13 +342,21 @@ def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFram
 
 
 def _parse_chunk(
-    chunk: pl.DataFrame, fields: _Fields | None, source: Source, ctx: ParseContext, state: _State
+    chunk: pl.DataFrame,
+    fields: _Fields | None,
+    source: Source,
+    ctx: ParseContext,
+    state: _State,
+    has_cef: bool = True,
+    has_brace: bool = True,
 ) -> None:
     path = source.display
+    # a piece without "CEF:" or "{" has no CEF / JSON line: skip those scans of every line
+    no_line = pl.lit(False).alias
     frame = chunk.with_row_index("_i").with_columns(
         pl.col("text").str.contains(r"^\s*$").alias("_blank"),
-        pl.col("text").str.contains(_CEF).alias("_cef"),
-        pl.col("text").str.contains(_JSON).alias("_json"),
+        pl.col("text").str.contains(_CEF).alias("_cef") if has_cef else no_line("_cef"),
+        pl.col("text").str.contains(_JSON).alias("_json") if has_brace else no_line("_json"),
     )
     is_cef, is_json = frame.get_column("_cef"), frame.get_column("_json")
     body = pl.col("text")

@@ -24,7 +24,7 @@ import polars as pl
 from parsers.fortinet_kv import BARE_KEYS
 
 SAMPLE_HEAD = 500  # first lines of a chunk looked at for layouts
-SAMPLE_SPREAD = 1_000  # plus this many lines spread over the rest of the chunk
+SAMPLE_SPREAD = 500  # plus this many lines spread over the rest of the chunk
 MIN_SHARE = 0.01  # a layout must cover this share of the sample to get its own regexes
 MAX_LAYOUTS = 8
 
@@ -83,6 +83,8 @@ def layout_of(line: str) -> Layout | None:
                 return None
             keys.append(key)
         runs.append(tuple(keys))
+    if not any(runs):  # blank or framing only: not a key=value line
+        return None
     return Layout(tuple(runs), len(parts))
 
 
@@ -223,7 +225,9 @@ def extract(
     eligible: pl.Series,
     equals: int | None = None,
 ) -> tuple[pl.DataFrame, pl.Series]:
-    """(one cleaned column per key, rows that matched a layout); unmatched rows hold nulls.
+    """(one cleaned column per key, rows that matched a layout).
+
+    Rows that matched no layout hold arbitrary values: the caller replaces them.
 
     `equals` is the number of `=` in the chunk when the caller knows it: if the matched rows hold
     exactly their layouts' keys' `=` (plus those of the other rows), no quoted value has one and
@@ -303,12 +307,15 @@ def _run(
     )
     columns: list[pl.Expr] = []
     for key, plan in zip(keys, plans, strict=True):
-        chain = None
-        for mask, source in plan:
-            value = _source_expr(source, structs)
-            cond = pl.col(mask)
-            chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
-        expr = chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
+        if len(plan) == 1 and plan[0][0] == "_fast":  # same source in every layout: no mask
+            expr = _source_expr(plan[0][1], structs)
+        else:
+            chain = None
+            for mask, source in plan:
+                value = _source_expr(source, structs)
+                cond = pl.col(mask)
+                chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
+            expr = chain.otherwise(None) if chain is not None else pl.lit(None, pl.String)
         expr = pl.when(expr != "N/A").then(expr) if key in BARE_KEYS else _clean(expr)
         columns.append(expr.alias(key))
     return frame.select(*columns, *names, "_fast").collect()

@@ -145,20 +145,25 @@ def test_parse_with_and_without_fast_path_agree(monkeypatch: pytest.MonkeyPatch,
 
 def test_pieces_number_lines_across_cuts(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     lines = [LINE_7X.format(sid=i) for i in range(40)]
+    lines[32] = lines[32].replace("dstport=443", "dstport=https")
     path = tmp_path / "fg.log"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     src = Source(path=path, display="fg.log")
     whole = fortinet.parse(src, ParseContext())
     monkeypatch.setattr(fortinet, "CHUNK_BYTES", 3000)  # about 5 lines per piece
-    pieces = fortinet._pieces(path.read_bytes(), 3000)
-    assert b"".join(pieces) == path.read_bytes()
+    data = path.read_bytes()
+    pieces = [data[a:b] for a, b in fortinet._spans(data, 3000)]
+    assert b"".join(pieces) == data
     assert len(pieces) == 7 and all(p.endswith(b"\n") for p in pieces)
-    assert fortinet._pieces(b"a\nb", 1) == [b"a\n", b"b"]
+    assert fortinet._spans(b"a\nb", 1) == [(0, 2), (2, 3)]
     cut = fortinet.parse(src, ParseContext())
     assert cut.units == whole.units == 40
     assert_frame_equal(cut.connections, whole.connections)
-    assert cut.connections.get_column("src_line").to_list() == list(range(1, 41))
-    assert cut.connections.get_column("session_id").to_list() == [str(i) for i in range(40)]
+    assert_frame_equal(cut.rejects, whole.rejects)
+    assert cut.rejects.get_column("line").to_list() == [33]
+    kept = [i for i in range(40) if i != 32]
+    assert cut.connections.get_column("src_line").to_list() == [i + 1 for i in kept]
+    assert cut.connections.get_column("session_id").to_list() == [str(i) for i in kept]
 
 
 _KEYS = ["srcip", "srcport", "dstip", "policyname", "action", "user", "msg", "duration", "vd"]
@@ -193,3 +198,17 @@ def test_fast_path_agrees_with_per_key_regex(
         return
     fast_keys = fortinet._traffic_keys(frame, fields).select(TRAFFIC_KEYS)
     assert_frame_equal(fast_keys, slow_keys)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"a=1\nb=2\n", b"a=1\r\nb=2\r\n", b"a=\xff1\nb=2", b"\n\nc=3\n", b"x"],
+)
+def test_read_is_read_lines(data: bytes) -> None:
+    assert_frame_equal(fortinet._read(data), read_lines(data))
+
+
+def test_blank_and_framing_only_lines_have_no_layout() -> None:
+    assert fast.layout_of("") is None
+    assert fast.layout_of("<189>") is None
+    assert fast.layouts(pl.Series([""] * 50 + ["a=1"] * 2)) == [fast.Layout((("a",),), 1)]
