@@ -174,10 +174,14 @@ def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
         state.broken_quotes += part.broken_quotes
         state.cef_lines += part.cef_lines
         state.non_records += part.non_records
-        shift = pl.col("src_line") + units
-        state.conns.extend(f.with_columns(shift) for f in part.conns)
-        state.changes.extend(f.with_columns(shift) for f in part.changes)
-        state.rejects.extend(f.with_columns(pl.col("line") + units) for f in part.rejects)
+        if units:
+            shift = pl.col("src_line") + units
+            part.conns = [f.with_columns(shift) for f in part.conns]
+            part.changes = [f.with_columns(shift) for f in part.changes]
+            part.rejects = [f.with_columns(pl.col("line") + units) for f in part.rejects]
+        state.conns.extend(part.conns)
+        state.changes.extend(part.changes)
+        state.rejects.extend(part.rejects)
         units += height
     return state, units
 
@@ -189,6 +193,7 @@ class _Fields:
     frame: pl.DataFrame
     layouts: list[fast.Layout]
     equals: int  # number of `=` in the chunk
+    escaped_quote: bool  # the chunk has a `\"` somewhere
 
 
 def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
@@ -199,7 +204,7 @@ def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
     frame = fast.split_fields(piece, max(lay.width for lay in found))
     if frame is None or frame.height != chunk.height:
         return None
-    return _Fields(frame, found, piece.count(b"="))
+    return _Fields(frame, found, piece.count(b"="), b'\\"' in piece)
 
 
 def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
@@ -214,6 +219,7 @@ def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
         TRAFFIC_KEYS,
         eligible,
         fields.equals,
+        fields.escaped_quote,
     )
     rest = ~matched
     if rest.any():  # rows no layout took: per-key regex, written over their fast-path values

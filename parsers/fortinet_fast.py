@@ -224,6 +224,7 @@ def extract(
     keys: tuple[str, ...] | list[str],
     eligible: pl.Series,
     equals: int | None = None,
+    escaped_quote: bool | None = None,
 ) -> tuple[pl.DataFrame, pl.Series]:
     """(one cleaned column per key, rows that matched a layout).
 
@@ -231,9 +232,12 @@ def extract(
 
     `equals` is the number of `=` in the chunk when the caller knows it: if the matched rows hold
     exactly their layouts' keys' `=` (plus those of the other rows), no quoted value has one and
-    the per-value `=` tests are skipped; otherwise they run.
+    the per-value `=` tests are skipped; otherwise they run. `escaped_quote` (does the chunk
+    hold a backslash-quote?) is looked up in `text` when not given.
     """
-    guard = bool(text.str.contains('\\"', literal=True).any())
+    guard = escaped_quote
+    if guard is None:
+        guard = bool(text.str.contains('\\"', literal=True).any())
     out = _run(fields, text, found, keys, eligible, guard, no_equals=equals is None)
     if equals is not None:
         matched = out.get_column("_fast")
