@@ -435,3 +435,16 @@ def test_fast_path_mixed_types_get_their_own_columns(tmp_path: Path) -> None:
     ]
     assert result.rule_changes.select("object_name", "src_line").rows() == [("NAT-IN-9999", 3)]
     assert (result.units, result.records, result.rejected) == (3, 3, 0)
+
+
+def test_offset_change_after_the_sampled_head_is_honoured(tmp_path: Path) -> None:
+    """A DST change after the first 1000 rows: those rows still use their own offset."""
+    line = (DATA / "traffic_10x_nat.log").read_text()
+    later = line.replace(".412-05:00", ".412-04:00")
+    path = tmp_path / "dst_change.log"
+    path.write_text(line * 1000 + later)
+    result = paloalto.parse(Source(path, "dst_change.log"), ParseContext())
+    ts = result.connections.get_column("ts")
+    assert ts.len() == 1001
+    assert ts[0] == _utc(2026, 12, 4, 14, 14, 50)
+    assert ts[1000] == _utc(2026, 12, 4, 13, 14, 50)
