@@ -9,11 +9,11 @@ counted non-record or a reject with a reason.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -37,8 +37,8 @@ from parsers.fortinet_traffic import checks, connections
 
 NAME = "fortinet"
 BODY = "_body"  # the line with JSON rewritten to key=value; "text" stays as read
-CHUNK_BYTES = 256 << 20  # files are parsed in pieces of about this size, cut at line ends
-PIECE_WORKERS = 2
+CHUNK_LINES = 250_000
+CHUNK_WORKERS = 2
 
 # One head line is enough when it carries FortiGate's own key set (PAN-OS CSV, Windows pfirewall
 # and EVTX text never contain these key=value pairs).
@@ -92,23 +92,26 @@ class _State:
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
-    data = source.text_bytes()
-    spans = _spans(data, CHUNK_BYTES)
+    lines, raw = _load(source)
+    fields = _fields(raw, lines)
+    units = lines.height
+    starts = list(range(0, units, CHUNK_LINES))
 
-    def work(span: tuple[int, int]) -> tuple[int, _State]:
-        piece = data if span == (0, len(data)) else data[span[0] : span[1]]
-        chunk = _read(piece)
+    def work(start: int) -> tuple[int, _State]:
+        chunk = lines.slice(start, CHUNK_LINES)
+        part_fields = None
+        if fields is not None:
+            part_fields = _Fields(fields.frame.slice(start, CHUNK_LINES), fields.layouts)
         part = _State()
-        fields = _fields(piece, chunk)
-        _parse_chunk(chunk, fields, source, ctx, part, b"CEF:" in piece, b"{" in piece)
+        _parse_chunk(chunk, part_fields, source, ctx, part)
         return chunk.height, part
 
-    if len(spans) > 1:  # two pieces in flight keep both cores busy through serial steps
-        with ThreadPoolExecutor(PIECE_WORKERS) as pool:
-            parts = list(pool.map(work, spans))
+    if len(starts) > 1:  # two chunks in flight keep both cores busy through serial steps
+        with ThreadPoolExecutor(CHUNK_WORKERS) as pool:
+            parts = list(pool.map(work, starts))
     else:
-        parts = [work(span) for span in spans]
-    state, units = _merge(parts)
+        parts = [work(start) for start in starts]
+    state = _merge(parts)
     result = ParseResult(format=NAME, units=units)
     result.connections = pl.concat(state.conns) if state.conns else pl.DataFrame(schema=CONNECTION)
     result.rule_changes = (
@@ -135,38 +138,40 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     return result
 
 
-def _spans(data: bytes, size: int) -> list[tuple[int, int]]:
-    """(start, end) of pieces of `data` cut after a newline about every `size` bytes."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    while start < len(data):
-        cut = data.find(b"\n", start + size)
-        end = len(data) if cut < 0 else cut + 1
-        spans.append((start, end))
-        start = end
-    return spans
+def _load(source: Source) -> tuple[pl.DataFrame, Path | bytes]:
+    """(line frame as `read_lines` gives it, what the fast path reads again: path or bytes).
+
+    Plain UTF-8 files are read by polars straight from their path (no copy of the file through
+    Python); compressed, UTF-16, BOM, NUL-padded or invalid UTF-8 files go through
+    `Source.text_bytes`.
+    """
+    if source.compression is None and source.encoding == "utf-8":
+        try:
+            lines = (
+                pl.scan_lines(source.path, name="text")
+                .with_row_index("line", offset=1)
+                .select(pl.col("line").cast(pl.Int64), "text")
+                .collect()
+            )
+        except (pl.exceptions.PolarsError, OSError):
+            lines = None
+        if lines is not None:
+            odd = lines.select(
+                pl.col("text").str.contains("\x00", literal=True).any().alias("nul"),
+                pl.col("text").str.ends_with("\r").any().alias("cr"),
+            ).row(0, named=True)
+            if not odd["nul"]:
+                if odd["cr"]:
+                    lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
+                return lines, source.path
+    data = source.text_bytes()
+    return read_lines(data), data
 
 
-def _read(piece: bytes) -> pl.DataFrame:
-    """`read_lines`, skipping its carriage-return pass (a copy of every line) when there is none."""
-    if b"\r" in piece:
-        return read_lines(piece)
-    try:
-        return (
-            pl.scan_lines(io.BytesIO(piece), name="text")
-            .with_row_index("line", offset=1)
-            .select(pl.col("line").cast(pl.Int64), "text")
-            .collect()
-        )
-    except pl.exceptions.ComputeError:  # invalid UTF-8: read_lines repairs it
-        return read_lines(piece)
-
-
-def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
-    """One file state from per-piece states (in file order), line numbers made file-wide."""
+def _merge(parts: list[tuple[int, _State]]) -> _State:
+    """One file state from per-chunk states, in file order."""
     state = _State()
-    units = 0
-    for height, part in parts:
+    for _, part in parts:
         state.by_type.update(part.by_type)
         state.warnings.extend(part.warnings)
         state.devices |= part.devices
@@ -174,37 +179,29 @@ def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
         state.broken_quotes += part.broken_quotes
         state.cef_lines += part.cef_lines
         state.non_records += part.non_records
-        if units:
-            shift = pl.col("src_line") + units
-            part.conns = [f.with_columns(shift) for f in part.conns]
-            part.changes = [f.with_columns(shift) for f in part.changes]
-            part.rejects = [f.with_columns(pl.col("line") + units) for f in part.rejects]
         state.conns.extend(part.conns)
         state.changes.extend(part.changes)
         state.rejects.extend(part.rejects)
-        units += height
-    return state, units
+    return state
 
 
 @dataclass
 class _Fields:
-    """A chunk's lines split at quotes, with the key layouts found in a sample of them."""
+    """Lines split at quotes, with the key layouts found in a sample of them."""
 
     frame: pl.DataFrame
     layouts: list[fast.Layout]
-    equals: int  # number of `=` in the chunk
-    escaped_quote: bool  # the chunk has a `\"` somewhere
 
 
-def _fields(piece: bytes, chunk: pl.DataFrame) -> _Fields | None:
+def _fields(raw: Path | bytes, lines: pl.DataFrame) -> _Fields | None:
     """Quote-split fields for the fast path, or None when no layout dominates / lines differ."""
-    found = fast.layouts(chunk.get_column("text"))
+    found = fast.layouts(lines.get_column("text"))
     if not found:
         return None
-    frame = fast.split_fields(piece, max(lay.width for lay in found))
-    if frame is None or frame.height != chunk.height:
+    frame = fast.split_fields(raw, max(lay.width for lay in found))
+    if frame is None or frame.height != lines.height:
         return None
-    return _Fields(frame, found, piece.count(b"="), b'\\"' in piece)
+    return _Fields(frame, found)
 
 
 def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
@@ -218,8 +215,6 @@ def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
         fields.layouts,
         TRAFFIC_KEYS,
         eligible,
-        fields.equals,
-        fields.escaped_quote,
     )
     rest = ~matched
     if rest.any():  # rows no layout took: per-key regex, written over their fast-path values
@@ -353,16 +348,12 @@ def _parse_chunk(
     source: Source,
     ctx: ParseContext,
     state: _State,
-    has_cef: bool = True,
-    has_brace: bool = True,
 ) -> None:
     path = source.display
-    # a piece without "CEF:" or "{" has no CEF / JSON line: skip those scans of every line
-    no_line = pl.lit(False).alias
     frame = chunk.with_row_index("_i").with_columns(
         pl.col("text").str.contains(r"^\s*$").alias("_blank"),
-        pl.col("text").str.contains(_CEF).alias("_cef") if has_cef else no_line("_cef"),
-        pl.col("text").str.contains(_JSON).alias("_json") if has_brace else no_line("_json"),
+        pl.col("text").str.contains(_CEF).alias("_cef"),
+        pl.col("text").str.contains(_JSON).alias("_json"),
     )
     is_cef, is_json = frame.get_column("_cef"), frame.get_column("_json")
     body = pl.col("text")

@@ -18,6 +18,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -104,11 +105,11 @@ def layouts(texts: pl.Series) -> list[Layout]:
     return [lay for lay, c in counts.most_common(MAX_LAYOUTS) if c >= floor]  # type: ignore[misc]
 
 
-def split_fields(data: bytes, width: int) -> pl.DataFrame | None:
+def split_fields(data: Path | bytes, width: int) -> pl.DataFrame | None:
     """Each line of `data` split at every `"` into columns f0..f{width-1} (None if unreadable)."""
     try:
         return pl.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(data) if isinstance(data, bytes) else data,
             separator='"',
             quote_char=None,
             has_header=False,
@@ -133,7 +134,7 @@ Source = tuple
 
 
 def _describe(
-    layout: Layout, wanted: set[str], guard: bool, no_equals: bool
+    layout: Layout, wanted: set[str], guard: bool
 ) -> tuple[list[Check], dict[str, Source]]:
     """(checks a row must pass, value source per wanted key present) for one layout."""
     checks: list[Check] = []
@@ -181,8 +182,7 @@ def _describe(
                 if k in BARE_KEYS:
                     checks.append(("num", j + 1))
     for j in range(1, layout.width, 2):
-        if no_equals:
-            checks.append(("noeq", j))
+        checks.append(("noeq", j))
         if guard:
             checks.append(("nobs", j))
     # the fields must cover the whole line: nothing was cut off or added after the layout
@@ -223,31 +223,13 @@ def extract(
     found: list[Layout],
     keys: tuple[str, ...] | list[str],
     eligible: pl.Series,
-    equals: int | None = None,
-    escaped_quote: bool | None = None,
 ) -> tuple[pl.DataFrame, pl.Series]:
     """(one cleaned column per key, rows that matched a layout).
 
     Rows that matched no layout hold arbitrary values: the caller replaces them.
-
-    `equals` is the number of `=` in the chunk when the caller knows it: if the matched rows hold
-    exactly their layouts' keys' `=` (plus those of the other rows), no quoted value has one and
-    the per-value `=` tests are skipped; otherwise they run. `escaped_quote` (does the chunk
-    hold a backslash-quote?) is looked up in `text` when not given.
     """
-    guard = escaped_quote
-    if guard is None:
-        guard = bool(text.str.contains('\\"', literal=True).any())
-    out = _run(fields, text, found, keys, eligible, guard, no_equals=equals is None)
-    if equals is not None:
-        matched = out.get_column("_fast")
-        counted = sum(
-            int(out.get_column(f"_m{i}").sum()) * sum(len(run) for run in layout.runs)
-            for i, layout in enumerate(found)
-        )
-        rest = text.filter(~matched).str.count_matches("=", literal=True).sum()
-        if counted + int(rest or 0) != equals:
-            out = _run(fields, text, found, keys, eligible, guard, no_equals=True)
+    guard = bool(text.str.contains('\\"', literal=True).any())
+    out = _run(fields, text, found, keys, eligible, guard)
     return out.select(keys), out.get_column("_fast")
 
 
@@ -258,11 +240,10 @@ def _run(
     keys: tuple[str, ...] | list[str],
     eligible: pl.Series,
     guard: bool,
-    no_equals: bool,
 ) -> pl.DataFrame:
     """Key columns plus `_m<i>` (row matches layout i) and `_fast` (matches any)."""
     wanted = set(keys)
-    described = [_describe(layout, wanted, guard, no_equals) for layout in found]
+    described = [_describe(layout, wanted, guard) for layout in found]
     structs: dict[tuple[int, str], str] = {}
     checks: dict[Check, str] = {}
     for layout_checks, _ in described:

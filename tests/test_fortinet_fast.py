@@ -143,19 +143,14 @@ def test_parse_with_and_without_fast_path_agree(monkeypatch: pytest.MonkeyPatch,
     assert fast_result.records == 48
 
 
-def test_pieces_number_lines_across_cuts(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_chunks_in_threads_keep_file_order(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     lines = [LINE_7X.format(sid=i) for i in range(40)]
     lines[32] = lines[32].replace("dstport=443", "dstport=https")
     path = tmp_path / "fg.log"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     src = Source(path=path, display="fg.log")
     whole = fortinet.parse(src, ParseContext())
-    monkeypatch.setattr(fortinet, "CHUNK_BYTES", 3000)  # about 5 lines per piece
-    data = path.read_bytes()
-    pieces = [data[a:b] for a, b in fortinet._spans(data, 3000)]
-    assert b"".join(pieces) == data
-    assert len(pieces) == 7 and all(p.endswith(b"\n") for p in pieces)
-    assert fortinet._spans(b"a\nb", 1) == [(0, 2), (2, 3)]
+    monkeypatch.setattr(fortinet, "CHUNK_LINES", 6)
     cut = fortinet.parse(src, ParseContext())
     assert cut.units == whole.units == 40
     assert_frame_equal(cut.connections, whole.connections)
@@ -201,11 +196,24 @@ def test_fast_path_agrees_with_per_key_regex(
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b"a=1\nb=2\n", b"a=1\r\nb=2\r\n", b"a=\xff1\nb=2", b"\n\nc=3\n", b"x"],
+    ("data", "direct"),
+    [
+        (b"a=1\nb=2\n", True),
+        (b"a=1\r\nb=2\r\n", True),
+        (b"\n\nc=3\n", True),
+        (b"x", True),
+        (b"a=\xff1\nb=2", False),  # invalid UTF-8: repaired by read_lines
+        (b"a=1\x00\x00\nb=2\n", False),  # NUL padding: removed by Source.text_bytes
+        (b"\xef\xbb\xbfa=1\nb=2\n", False),  # BOM
+    ],
 )
-def test_read_is_read_lines(data: bytes) -> None:
-    assert_frame_equal(fortinet._read(data), read_lines(data))
+def test_load_is_read_lines_of_text_bytes(tmp_path, data: bytes, direct: bool) -> None:
+    path = tmp_path / "fg.log"
+    path.write_bytes(data)
+    src = Source(path=path, display="fg.log")
+    lines, raw = fortinet._load(src)
+    assert_frame_equal(lines, read_lines(src.text_bytes()))
+    assert raw == (path if direct else src.text_bytes())
 
 
 def test_blank_and_framing_only_lines_have_no_layout() -> None:
