@@ -156,6 +156,21 @@ def _truncated_last(
     return fields
 
 
+def _check_other_types(fields: pl.DataFrame, pending: Pending) -> pl.DataFrame:
+    """Types only counted (SYSTEM, ...) must at least carry a generated time; a record cut
+    inside its type name (`TRAFF`) fails this and is rejected rather than counted."""
+    other = ~pl.col("f3").is_in(["TRAFFIC", "THREAT", "CONFIG"])
+    if not fields.select(other.any()).item():
+        return fields
+    timed = pl.col("f6").str.contains(r"^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2} [0-9:]{7,8}$")
+    bad = fields.filter(other & ~timed.fill_null(False))
+    for num, kind in bad.select("line", "f3").iter_rows():
+        pending.rejects.append((num, f"truncated or malformed {kind} record (no generated time)"))
+    if bad.height == 0:
+        return fields
+    return fields.filter(~(other & ~timed.fill_null(False)))
+
+
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one PAN-OS log file."""
     if source.size == 0:
@@ -171,6 +186,7 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     fields = _shape(split, source, pending)
     fields = _truncated_last(split, source, fields, pending)
     fields = _headers(fields)
+    fields = _check_other_types(fields, pending)
     types = fields.get_column("f3")
     counts = dict(fields.group_by("f3").len().iter_rows())
     for t, n in counts.items():

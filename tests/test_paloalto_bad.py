@@ -176,3 +176,15 @@ def test_framing_and_quoting_roundtrip(tmp_path_factory, rule: str, user: str, h
     assert row["rule"] == (rule.strip() or None)
     assert row["user"] == (user.strip() or None)
     assert row["nat_dst_port"] == 8443 and row["src_line"] == 1
+
+
+def test_record_cut_inside_its_type_name_is_rejected(tmp_path: Path) -> None:
+    cut = GOOD[: GOOD.index("TRAFFIC") + 5]  # "...,013201009876,TRAFF"
+    path = tmp_path / "cut.log"
+    path.write_text(GOOD + "\n" + cut + "\n" + GOOD_81 + "\n")
+    result = _parse(path)
+    assert result.rejects.select("line", "reason").rows() == [
+        (2, "truncated or malformed TRAFF record (no generated time)")
+    ]
+    assert result.stats["by_type"] == {"TRAFFIC": 2}
+    assert _reconciles(result)
