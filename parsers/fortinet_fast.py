@@ -115,6 +115,7 @@ def split_fields(data: Path | bytes, width: int) -> pl.DataFrame | None:
             has_header=False,
             schema={f"f{i}": pl.String for i in range(width)},
             missing_columns="insert",
+            extra_columns="ignore",
             truncate_ragged_lines=True,
         )
     except (pl.exceptions.PolarsError, OSError):

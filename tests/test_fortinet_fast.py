@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -16,6 +18,7 @@ from parsers import fortinet_fast as fast
 from parsers import fortinet_kv as kv
 from parsers.fortinet_maps import TRAFFIC_KEYS
 
+DATA = Path(__file__).parent / "data" / "fortinet"
 LINE_7X = (
     '<189>date=2024-03-05 time=10:15:30 devname="FGT-EDGE-01" devid="FG100FTK19000001" '
     'eventtime=1709630130000000000 tz="+0100" logid="0000000013" type="traffic" '
@@ -100,17 +103,27 @@ def test_fast_path_takes_plain_lines_and_leaves_odd_ones() -> None:
         "",
         # `=` inside a bare value: the per-key regex reads `user` after the `>`
         good[0].replace("duration=12", "duration=12>user=bob"),
+        # more quoted values than any layout has (wider than the fields read)
+        good[0] + ' appcat="unscanned" crscore="5" craction="262144" utmaction="allow"',
         # a repeated key makes a layout of its own, too rare here to get regexes
         good[0].replace("dstport=443", "dstport=443 srcip=192.0.2.99"),
     ]
     data = ("\n".join(good + odd) + "\n").encode()
     fast_keys, slow_keys, matched = _both(data)
-    assert matched.to_list() == [True] * 6 + [False] * 10
+    assert matched.to_list() == [True] * 6 + [False] * 11
     assert_frame_equal(fast_keys, slow_keys)
     assert fast_keys.row(0, named=True)["policyname"] == "LAN to Internet"
     assert fast_keys.row(6, named=True)["user"] == "mallory"  # per-key regex semantics kept
     assert fast_keys.row(14, named=True)["user"] == "bob"
-    assert fast_keys.row(15, named=True)["srcip"] == "10.1.2.3"
+    assert fast_keys.row(16, named=True)["srcip"] == "10.1.2.3"
+
+
+def test_a_wider_first_line_does_not_stop_the_fast_path() -> None:
+    good = [LINE_7X.format(sid=i) for i in range(6)]
+    wide = good[0] + ' crscore="5" craction="262144" utmaction="allow" countweb="1"'
+    fast_keys, slow_keys, matched = _both(("\n".join([wide, *good]) + "\n").encode())
+    assert matched.to_list() == [False] + [True] * 6
+    assert_frame_equal(fast_keys, slow_keys)
 
 
 def test_repeated_key_first_value_wins_on_the_fast_path() -> None:
@@ -220,3 +233,65 @@ def test_blank_and_framing_only_lines_have_no_layout() -> None:
     assert fast.layout_of("") is None
     assert fast.layout_of("<189>") is None
     assert fast.layouts(pl.Series([""] * 50 + ["a=1"] * 2)) == [fast.Layout((("a",),), 1)]
+
+
+def _parse_both(src: Source, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    """(with the fast path taking every layout seen twice, with the per-key path only)."""
+    with monkeypatch.context() as m:
+        m.setattr(fast, "MIN_SHARE", 0.0)
+        m.setattr(fast, "MAX_LAYOUTS", 100)
+        quick = fortinet.parse(src, ParseContext())
+    with monkeypatch.context() as m:
+        m.setattr(fortinet, "_fields", lambda raw, lines: None)
+        slow = fortinet.parse(src, ParseContext())
+    return quick, slow
+
+
+def assert_same_parse(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The file three times over (so every layout repeats) parses the same on both paths;
+    returns how many lines the fast path took."""
+    tripled = tmp_path / path.name
+    tripled.write_bytes((path.read_bytes().rstrip(b"\n") + b"\n") * 3)
+    src = Source(path=tripled, display=path.name)
+    quick, slow = _parse_both(src, monkeypatch)
+    assert_frame_equal(quick.connections, slow.connections)
+    assert_frame_equal(quick.rule_changes, slow.rule_changes)
+    assert_frame_equal(quick.rejects, slow.rejects)
+    assert (quick.units, quick.records, quick.non_records) == (
+        slow.units,
+        slow.records,
+        slow.non_records,
+    )
+    assert quick.stats == slow.stats
+    assert quick.warnings == slow.warnings
+    with monkeypatch.context() as m:
+        m.setattr(fast, "MIN_SHARE", 0.0)
+        m.setattr(fast, "MAX_LAYOUTS", 100)
+        lines, raw = fortinet._load(src)
+        fields = fortinet._fields(raw, lines)
+    if fields is None:
+        return 0
+    everyone = pl.Series([True] * lines.height)
+    _, matched = fast.extract(fields.frame, lines["text"], fields.layouts, ["type"], everyone)
+    return int(matched.sum())
+
+
+# lines of each file the fast path takes once every layout repeats (the rest: framing it leaves
+# to the per-key path, JSON, CEF, CSV, broken lines)
+TAKEN = {
+    "bad_lines.log": 18,  # not: cut quotes (2), plain text, blank, CEF
+    "config_changes.log": 27,
+    "faz_export.log": 0,  # itime has an unquoted space
+    "framing.log": 15,  # not: JSON, CSV
+    "legacy_43.log": 3,
+    "rfc5424_no_eventtime.log": 3,
+    "traffic_5x.log": 6,
+    "traffic_7x.log": 21,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAKEN))
+def test_test_files_parse_the_same_with_the_fast_path(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert assert_same_parse(DATA / name, tmp_path, monkeypatch) == TAKEN[name]
