@@ -54,6 +54,7 @@ _SNIFF_CEF = re.compile(r"CEF:\s*\d+\|Fortinet\|Forti(?:gate|Gate)", re.IGNORECA
 _SNIFF_HEADER = re.compile(kv.HEADER)
 _SNIFF_START = re.compile(r'(?:<\d{1,3}>)?(?:[A-Za-z_]+=|\{\s*"|CEF:)')
 _CEF = r"CEF:\s*\d+\|"
+_CEF_OR_NUL = _CEF + r"|\x00"
 _JSON = r'^(?:<\d{1,3}>)?(?:[^={]*\s)?\{\s*"'
 
 
@@ -139,33 +140,35 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
 
 
 def _load(source: Source) -> tuple[pl.DataFrame, Path | bytes]:
-    """(line frame as `read_lines` gives it, what the fast path reads again: path or bytes).
+    """(line frame as `read_lines` gives it plus `_cef`, what the fast path reads: path or bytes).
 
     Plain UTF-8 files are read by polars straight from their path (no copy of the file through
     Python); compressed, UTF-16, BOM, NUL-padded or invalid UTF-8 files go through
-    `Source.text_bytes`.
+    `Source.text_bytes`. One scan of every line marks CEF lines and finds NUL bytes.
     """
     if source.compression is None and source.encoding == "utf-8":
         try:
             lines = (
                 pl.scan_lines(source.path, name="text")
                 .with_row_index("line", offset=1)
-                .select(pl.col("line").cast(pl.Int64), "text")
+                .select(
+                    pl.col("line").cast(pl.Int64),
+                    "text",
+                    pl.col("text").str.contains(_CEF_OR_NUL).alias("_cef"),
+                )
                 .collect()
             )
         except (pl.exceptions.PolarsError, OSError):
             lines = None
         if lines is not None:
-            odd = lines.select(
-                pl.col("text").str.contains("\x00", literal=True).any().alias("nul"),
-                pl.col("text").str.ends_with("\r").any().alias("cr"),
-            ).row(0, named=True)
-            if not odd["nul"]:
-                if odd["cr"]:
+            marked = lines.filter(pl.col("_cef")).get_column("text")
+            if not marked.str.contains("\x00", literal=True).any():
+                if lines.select(pl.col("text").str.ends_with("\r").any()).item():
                     lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
                 return lines, source.path
     data = source.text_bytes()
-    return read_lines(data), data
+    lines = read_lines(data).with_columns(pl.col("text").str.contains(_CEF).alias("_cef"))
+    return lines, data
 
 
 def _merge(parts: list[tuple[int, _State]]) -> _State:
@@ -204,18 +207,47 @@ def _fields(raw: Path | bytes, lines: pl.DataFrame) -> _Fields | None:
     return _Fields(frame, found)
 
 
-def _traffic_keys(frame: pl.DataFrame, fields: _Fields | None) -> pl.DataFrame:
-    """TRAFFIC_KEYS columns: from the layout fast path where a row fits one, else per-key regex."""
+def _fast_keys(
+    frame: pl.DataFrame, fields: _Fields | None
+) -> tuple[pl.DataFrame, pl.Series] | None:
+    """(TRAFFIC_KEYS values, rows a layout took) from the fast path; CEF lines stay out."""
     if fields is None:
-        return kv.add_values(frame, TRAFFIC_KEYS, BODY)
-    eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
-    values, matched = fast.extract(
+        return None
+    return fast.extract(
         fields.frame,
         frame.get_column("text"),
         fields.layouts,
         TRAFFIC_KEYS,
-        eligible,
+        ~frame.get_column("_cef"),
     )
+
+
+def _rest_flags(
+    frame: pl.DataFrame, fast_keys: tuple[pl.DataFrame, pl.Series] | None
+) -> list[pl.Series]:
+    """`_blank` and `_json`, scanned only on lines the fast path left (it takes neither kind)."""
+    flags = [
+        pl.col("text").str.contains(r"^\s*$").alias("_blank"),
+        pl.col("text").str.contains(_JSON).alias("_json"),
+    ]
+    if fast_keys is None:
+        return frame.select(flags).get_columns()
+    rest = ~fast_keys[1]
+    none = pl.repeat(False, frame.height, eager=True)
+    if not rest.any():
+        return [none.alias("_blank"), none.alias("_json")]
+    where = frame.get_column("_i").filter(rest)
+    sub = frame.filter(rest).select(flags)
+    return [none.alias(name).scatter(where, sub.get_column(name)) for name in sub.columns]
+
+
+def _traffic_keys(
+    frame: pl.DataFrame, fast_keys: tuple[pl.DataFrame, pl.Series] | None
+) -> pl.DataFrame:
+    """TRAFFIC_KEYS columns: from the layout fast path where a row fits one, else per-key regex."""
+    if fast_keys is None:
+        return kv.add_values(frame, TRAFFIC_KEYS, BODY)
+    values, matched = fast_keys
     rest = ~matched
     if rest.any():  # rows no layout took: per-key regex, written over their fast-path values
         where = frame.get_column("_i").filter(rest)
@@ -350,11 +382,9 @@ def _parse_chunk(
     state: _State,
 ) -> None:
     path = source.display
-    frame = chunk.with_row_index("_i").with_columns(
-        pl.col("text").str.contains(r"^\s*$").alias("_blank"),
-        pl.col("text").str.contains(_CEF).alias("_cef"),
-        pl.col("text").str.contains(_JSON).alias("_json"),
-    )
+    frame = chunk.with_row_index("_i")
+    fast_keys = _fast_keys(frame, fields)
+    frame = frame.with_columns(_rest_flags(frame, fast_keys))
     is_cef, is_json = frame.get_column("_cef"), frame.get_column("_json")
     body = pl.col("text")
     if is_json.any():
@@ -363,7 +393,7 @@ def _parse_chunk(
         body = pl.when(pl.col("_cef")).then(kv.cef_to_kv()).otherwise(body)
         state.cef_lines += int(is_cef.sum())
     frame = frame.with_columns(body.alias(BODY), (~pl.col("_blank")).alias("_kv"))
-    frame = _traffic_keys(frame, fields)
+    frame = _traffic_keys(frame, fast_keys)
     # 4.3 lines lack the current logid / address keys altogether
     legacy = pl.col("logid").is_null() | (pl.col("srcip").is_null() & pl.col("dstip").is_null())
     frame = _fill_aliases(

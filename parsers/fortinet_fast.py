@@ -134,9 +134,7 @@ Check = tuple
 Source = tuple
 
 
-def _describe(
-    layout: Layout, wanted: set[str], guard: bool
-) -> tuple[list[Check], dict[str, Source]]:
+def _describe(layout: Layout, wanted: set[str]) -> tuple[list[Check], dict[str, Source]]:
     """(checks a row must pass, value source per wanted key present) for one layout."""
     checks: list[Check] = []
     values: dict[str, Source] = {}
@@ -184,8 +182,7 @@ def _describe(
                     checks.append(("num", j + 1))
     for j in range(1, layout.width, 2):
         checks.append(("noeq", j))
-        if guard:
-            checks.append(("nobs", j))
+        checks.append(("nobs", j))
     # the fields must cover the whole line: nothing was cut off or added after the layout
     checks.append(("len", layout.width))
     return checks, values
@@ -229,9 +226,8 @@ def extract(
 
     Rows that matched no layout hold arbitrary values: the caller replaces them.
     """
-    guard = bool(text.str.contains('\\"', literal=True).any())
-    out = _run(fields, text, found, keys, eligible, guard)
-    return out.select(keys), out.get_column("_fast")
+    out = _run(fields, text, found, keys, eligible)
+    return pl.DataFrame([out.get_column(k) for k in keys]), out.get_column("_fast")
 
 
 def _run(
@@ -240,11 +236,10 @@ def _run(
     found: list[Layout],
     keys: tuple[str, ...] | list[str],
     eligible: pl.Series,
-    guard: bool,
 ) -> pl.DataFrame:
     """Key columns plus `_m<i>` (row matches layout i) and `_fast` (matches any)."""
     wanted = set(keys)
-    described = [_describe(layout, wanted, guard) for layout in found]
+    described = [_describe(layout, wanted) for layout in found]
     structs: dict[tuple[int, str], str] = {}
     checks: dict[Check, str] = {}
     for layout_checks, _ in described:

@@ -49,7 +49,9 @@ def _both(data: bytes) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     frame = _frame(data)
     fields = fortinet._fields(data, frame)
     assert fields is not None
-    fast_keys = fortinet._traffic_keys(frame, fields).select(TRAFFIC_KEYS)
+    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, fields)).select(
+        TRAFFIC_KEYS
+    )
     slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
     eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
     _, matched = fast.extract(
@@ -204,7 +206,9 @@ def test_fast_path_agrees_with_per_key_regex(
     slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
     if fields is None:
         return
-    fast_keys = fortinet._traffic_keys(frame, fields).select(TRAFFIC_KEYS)
+    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, fields)).select(
+        TRAFFIC_KEYS
+    )
     assert_frame_equal(fast_keys, slow_keys)
 
 
@@ -225,7 +229,8 @@ def test_load_is_read_lines_of_text_bytes(tmp_path, data: bytes, direct: bool) -
     path.write_bytes(data)
     src = Source(path=path, display="fg.log")
     lines, raw = fortinet._load(src)
-    assert_frame_equal(lines, read_lines(src.text_bytes()))
+    assert_frame_equal(lines.drop("_cef"), read_lines(src.text_bytes()))
+    assert lines.get_column("_cef").to_list() == [False] * lines.height
     assert raw == (path if direct else src.text_bytes())
 
 
