@@ -435,18 +435,16 @@ def _parse_chunk(
         .otherwise(pl.lit("garbage"))
     )
     frame = frame.with_columns(kind.alias("_kind"))
-    type_label = (
-        pl.when(pl.col("_kind").is_in(["blank", "garbage"]))
-        .then(pl.col("_kind"))
-        .otherwise(pl.col("type") + ":" + pl.col("subtype").fill_null("-"))
-    )
-    for label, n in frame.group_by(type_label.alias("t")).len().iter_rows():
-        state.by_type[label] += n
+    # counts per (kind, type, subtype) first, labels for the few groups after
+    kinds: Counter[str] = Counter()
+    for k, typ, sub, n in frame.group_by("_kind", "type", "subtype").len().iter_rows():
+        kinds[k] += n
+        state.by_type[k if k in ("blank", "garbage") else f"{typ}:{sub or '-'}"] += n
 
     rejects: list[pl.DataFrame] = []
     odd_quotes = pl.col("text").str.count_matches('"', literal=True) % 2 == 1
-    garbage = frame.filter(pl.col("_kind") == "garbage")
-    if garbage.height:
+    if kinds["garbage"]:
+        garbage = frame.filter(pl.col("_kind") == "garbage")
         rejects.append(
             garbage.select(
                 reject_expr(
@@ -457,10 +455,11 @@ def _parse_chunk(
                 )
             )
         )
-    state.non_records += frame.filter(pl.col("_kind").is_in(["blank", "other"])).height
+    state.non_records += kinds["blank"] + kinds["other"]
 
-    traffic = frame.filter(pl.col("_kind") == "traffic")
-    if traffic.height:
+    if kinds["traffic"]:
+        whole = kinds["traffic"] == frame.height
+        traffic = frame if whole else frame.filter(pl.col("_kind") == "traffic")
         good, bad = checks(traffic)
         if bad.height:
             state.broken_quotes += bad.select(odd_quotes.sum()).item()
@@ -474,8 +473,8 @@ def _parse_chunk(
         }
         state.conns.append(connections(good, path, untrusted))
 
-    system = frame.filter(pl.col("_kind") == "system")
-    if system.height:
+    if kinds["system"]:
+        system = frame.filter(pl.col("_kind") == "system")
         system = kv.add_values(system, [k for k in CONFIG_KEYS if k not in system.columns], BODY)
         is_change = pl.col("logid").is_in(list(CONFIG_LOGIDS)) | pl.col("cfgpath").is_not_null()
         changes = system.filter(is_change).with_columns(odd_quotes.alias("_badquote"))

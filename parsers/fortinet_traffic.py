@@ -60,7 +60,9 @@ def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "_reason"
             )
         )
-    good = frame.with_columns(**canon).filter(~flagged.get_column("_bad"))
+    good = frame.with_columns(**canon)
+    if bad.height:
+        good = good.filter(~flagged.get_column("_bad"))
     return good, bad
 
 
