@@ -457,8 +457,9 @@ def _usage(changes: pl.DataFrame, connections: pl.LazyFrame, assets: Assets) -> 
         "dst_port",
         "nat_dst_ip",
         "nat_dst_port",
+        (pl.col("bytes_out").fill_null(0) + pl.col("bytes_in").fill_null(0)).alias("_bytes"),
     )
-    out = ["_idx", "_c", "ts", "src_ip", "_cts"]
+    out = ["_idx", "_c", "ts", "src_ip", "_cts", "_bytes"]
     parts = [
         conns.join(keys.lazy(), left_on=["device", col], right_on=["device", "_rule"]).select(out)
         for col in ("rule", "rule_id")
@@ -484,7 +485,15 @@ def _usage(changes: pl.DataFrame, connections: pl.LazyFrame, assets: Assets) -> 
         .group_by("_idx")
         .agg(
             pl.col("ts").min().alias("first_use"),
+            pl.col("ts").max().alias("last_use"),
             pl.len().cast(pl.Int64).alias("use_count"),
+            pl.col("_bytes").sum().cast(pl.Int64).alias("use_bytes"),
+            pl.col("src_ip")
+            .filter(assets.is_external(pl.col("src_ip")))
+            .unique()
+            .sort()
+            .head(8)
+            .alias("external_sources"),
             pl.col("src_ip")
             .filter(assets.is_external(pl.col("src_ip")))
             .n_unique()
@@ -650,8 +659,11 @@ def triage(
         "severity",
         "reasons",
         "first_use",
+        "last_use",
         "use_count",
+        "use_bytes",
         "distinct_external_sources",
+        "external_sources",
         "nearest_proxy",
         "proxy_delta_s",
     ]
@@ -704,6 +716,13 @@ def to_contract(frame: pl.DataFrame) -> list[dict[str, Any]]:
                 "first_use": iso_z(r["first_use"]),
                 "use_count": int(r["use_count"] or 0),
                 "distinct_external_sources": int(r["distinct_external_sources"] or 0),
+                "usage": {
+                    "sessions": int(r["use_count"] or 0),
+                    "bytes": int(r["use_bytes"] or 0),
+                    "first": iso_z(r["first_use"]),
+                    "last": iso_z(r["last_use"]),
+                    "peers": list(r["external_sources"] or []),
+                },
                 "nearest_proxy": r["nearest_proxy"],
                 "proxy_delta_s": r["proxy_delta_s"],
             }

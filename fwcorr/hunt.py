@@ -109,19 +109,32 @@ def has_high(findings: dict[str, Any]) -> bool:
     )
 
 
-def _input_entries(run: ParseRun) -> list[dict[str, Any]]:
+def _canonical_host(name: str, assets: Any, config: Any) -> str:
+    """The configured spelling of a host (FQDN or IP as logged -> WEB01), else the name itself."""
+    known = config.find_host(name)
+    if known is not None:
+        return known.name
+    return assets.host_for_ip(name) or name
+
+
+def _input_entries(run: ParseRun, assets: Any, config: Any) -> list[dict[str, Any]]:
     """CONTRACT `inputs`, extended with counts, devices, warnings and evidence gaps."""
+    named: list[pl.DataFrame] = [
+        frame.select("src_file", pl.col("device").alias("name"))
+        for frame in (run.connections, run.rule_changes)
+        if frame.height
+    ]
+    if run.portproxy_events.height:
+        named.append(
+            run.portproxy_events.select("src_file", pl.coalesce("logged_by", "host").alias("name"))
+        )
     devices: dict[str, list[str]] = {}
-    for frame in (run.connections, run.rule_changes):
-        if frame.height:
-            grouped = frame.group_by("src_file").agg(pl.col("device").drop_nulls().unique().sort())
-            for path, names in grouped.iter_rows():
-                devices[path] = sorted({*devices.get(path, []), *names})
-    for frame in (run.portproxy_events,):
-        if frame.height:
-            grouped = frame.group_by("src_file").agg(pl.col("host").drop_nulls().unique().sort())
-            for path, names in grouped.iter_rows():
-                devices[path] = sorted({*devices.get(path, []), *names})
+    if named:
+        grouped = (
+            pl.concat(named).drop_nulls().unique().group_by("src_file").agg(pl.col("name").sort())
+        )
+        for path, names in grouped.iter_rows():
+            devices[path] = sorted({_canonical_host(n, assets, config) for n in names})
     entries = []
     for i in sorted(run.inputs, key=lambda item: item.path):
         entries.append(
@@ -181,11 +194,12 @@ def _inbound_exposure(
             "port": r["port"],
             "sessions": r["sessions"],
             "sources": r["sources"],
-            "top_sources": r["top_sources"],
+            "peers": r["top_sources"],
             "first": iso(r["first"]),
             "last": iso(r["last"]),
             "bytes_out": r["bytes_out"],
             "bytes_in": r["bytes_in"],
+            "bytes": (r["bytes_out"] or 0) + (r["bytes_in"] or 0),
             "devices": r["devices"],
         }
         for r in frame.iter_rows(named=True)
@@ -292,7 +306,7 @@ def build_findings(
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "fwcorr", "version": __version__},
         "generated_at": iso(datetime.now(UTC).replace(microsecond=0)),
-        "inputs": _input_entries(run),
+        "inputs": _input_entries(run, assets, config),
         "portproxies": harvest.portproxies,
         "attempts": harvest.attempts,
         "iocs": indicators.to_contract(ioc_table),

@@ -136,7 +136,12 @@ def test_usage_after_change_and_contract_shape() -> None:
             ],
             "evidence": {"path": "cfg.log", "line": 1},
             "first_use": "2024-05-04T03:03:00Z", "use_count": 3,
-            "distinct_external_sources": 2, "nearest_proxy": "WS01:9999",
+            "distinct_external_sources": 2,
+            "usage": {
+                "sessions": 3, "bytes": 0, "first": "2024-05-04T03:03:00Z",
+                "last": "2024-05-04T03:05:00Z", "peers": ["198.51.100.1", "198.51.100.2"],
+            },
+            "nearest_proxy": "WS01:9999",
             "proxy_delta_s": 720.0,
         }
     ]  # fmt: skip
