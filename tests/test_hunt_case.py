@@ -207,3 +207,16 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     inside = _hunt(CASE / "out")
     assert inside.returncode == 2 and "inside the evidence" in inside.stderr
     assert not (CASE / "out").exists()
+
+
+def test_hosts_ranked_by_exposure(hunted) -> None:
+    _, _, findings = hunted
+    exposure = {h["host"]: h["exposure"] for h in findings["hosts"]}
+    for host in ("WEB01", "APP02", "APP03", "DB01"):
+        assert exposure[host] == "high", host
+    assert exposure["DEV01"] != "high"
+    ranks = [("high", "medium", "low", "none").index(h["exposure"]) for h in findings["hosts"]]
+    assert ranks == sorted(ranks)
+    web = next(h for h in findings["hosts"] if h["host"] == "WEB01")
+    assert web["ips"] == ["10.10.20.15"] and web["portproxies"] == 1 and web["traces"] == 4
+    assert any(i["port"] == 9999 and i["peers"] == ["198.51.100.23"] for i in web["inbound"])
