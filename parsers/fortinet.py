@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -92,15 +93,18 @@ class _State:
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
-    lines = _load(source)
-    found = fast.layouts(lines.get_column("text"))
+    lines, raw = _load(source)
+    fields = _fields(raw, lines)
     units = lines.height
     starts = list(range(0, units, CHUNK_LINES))
 
     def work(start: int) -> tuple[int, _State]:
         chunk = lines.slice(start, CHUNK_LINES)
+        part_fields = None
+        if fields is not None:
+            part_fields = _Fields(fields.frame.slice(start, CHUNK_LINES), fields.layouts)
         part = _State()
-        _parse_chunk(chunk, found, source, ctx, part)
+        _parse_chunk(chunk, part_fields, source, ctx, part)
         return chunk.height, part
 
     if len(starts) > 1:  # two chunks in flight keep both cores busy through serial steps
@@ -135,12 +139,12 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     return result
 
 
-def _load(source: Source) -> pl.DataFrame:
-    """The line frame `read_lines` gives, plus `_cef` (a CEF record) from the same scan.
+def _load(source: Source) -> tuple[pl.DataFrame, Path | bytes]:
+    """(line frame as `read_lines` gives it plus `_cef`, what the fast path reads: path or bytes).
 
     Plain UTF-8 files are read by polars straight from their path (no copy of the file through
     Python); compressed, UTF-16, BOM, NUL-padded or invalid UTF-8 files go through
-    `Source.text_bytes`.
+    `Source.text_bytes`. One scan of every line marks CEF lines and finds NUL bytes.
     """
     if source.compression is None and source.encoding == "utf-8":
         try:
@@ -161,9 +165,10 @@ def _load(source: Source) -> pl.DataFrame:
             if not marked.str.contains("\x00", literal=True).any():
                 if lines.select(pl.col("text").str.ends_with("\r").any()).item():
                     lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
-                return lines
-    lines = read_lines(source.text_bytes())
-    return lines.with_columns(pl.col("text").str.contains(_CEF).alias("_cef"))
+                return lines, source.path
+    data = source.text_bytes()
+    lines = read_lines(data).with_columns(pl.col("text").str.contains(_CEF).alias("_cef"))
+    return lines, data
 
 
 def _merge(parts: list[tuple[int, _State]]) -> _State:
@@ -183,15 +188,38 @@ def _merge(parts: list[tuple[int, _State]]) -> _State:
     return state
 
 
-def _fast_keys(
-    frame: pl.DataFrame, found: list[fast.Layout]
-) -> tuple[pl.DataFrame, pl.Series] | None:
-    """(TRAFFIC_KEYS values, rows a layout took) from the fast path; CEF lines stay out."""
+@dataclass
+class _Fields:
+    """Lines split at quotes, with the key layouts found in a sample of them."""
+
+    frame: pl.DataFrame
+    layouts: list[fast.Layout]
+
+
+def _fields(raw: Path | bytes, lines: pl.DataFrame) -> _Fields | None:
+    """Quote-split fields for the fast path, or None when no layout dominates / lines differ."""
+    found = fast.layouts(lines.get_column("text"))
     if not found:
         return None
-    text = frame.get_column("text")
-    fields = fast.split_fields(text, max(lay.width for lay in found))
-    return fast.extract(fields, text, found, TRAFFIC_KEYS, ~frame.get_column("_cef"))
+    frame = fast.split_fields(raw, max(lay.width for lay in found))
+    if frame is None or frame.height != lines.height:
+        return None
+    return _Fields(frame, found)
+
+
+def _fast_keys(
+    frame: pl.DataFrame, fields: _Fields | None
+) -> tuple[pl.DataFrame, pl.Series] | None:
+    """(TRAFFIC_KEYS values, rows a layout took) from the fast path; CEF lines stay out."""
+    if fields is None:
+        return None
+    return fast.extract(
+        fields.frame,
+        frame.get_column("text"),
+        fields.layouts,
+        TRAFFIC_KEYS,
+        ~frame.get_column("_cef"),
+    )
 
 
 def _rest_flags(
@@ -348,14 +376,14 @@ def _times(frame: pl.DataFrame, ctx: ParseContext, state: _State) -> pl.DataFram
 
 def _parse_chunk(
     chunk: pl.DataFrame,
-    found: list[fast.Layout],
+    fields: _Fields | None,
     source: Source,
     ctx: ParseContext,
     state: _State,
 ) -> None:
     path = source.display
     frame = chunk.with_row_index("_i")
-    fast_keys = _fast_keys(frame, found)
+    fast_keys = _fast_keys(frame, fields)
     frame = frame.with_columns(_rest_flags(frame, fast_keys))
     is_cef, is_json = frame.get_column("_cef"), frame.get_column("_json")
     body = pl.col("text")

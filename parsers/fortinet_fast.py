@@ -1,7 +1,8 @@
 """Fast key extraction for FortiGate key=value lines that share a few fixed key layouts.
 
-A FortiGate writes each kind of traffic log with the same keys in the same order. Splitting the
-lines at every double quote (`str.split` into a struct) yields short columns: even fields hold runs of bare `key=value` tokens ending in the key of the next quoted
+A FortiGate writes each kind of traffic log with the same keys in the same order. Splitting a
+chunk at every double quote (polars' CSV reader with `"` as separator and no quoting) yields short
+columns: even fields hold runs of bare `key=value` tokens ending in the key of the next quoted
 value, odd fields hold the quoted values. The layouts (key runs) seen in a sample of lines become
 one anchored regex per run over those short columns, which checks every key name and captures the
 bare values; a row whose fields match a layout and add up to its whole line takes its values from
@@ -13,9 +14,11 @@ value (the per-key regex could find a key there), a backslash before a quote, a 
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -102,10 +105,21 @@ def layouts(texts: pl.Series) -> list[Layout]:
     return [lay for lay, c in counts.most_common(MAX_LAYOUTS) if c >= floor]  # type: ignore[misc]
 
 
-def split_fields(text: pl.Series, width: int) -> pl.DataFrame:
-    """Each line split at every `"` into columns f0..f{width-1} (missing fields are null)."""
-    names = [f"f{i}" for i in range(width)]
-    return pl.select(text.str.split('"').list.to_struct(fields=names).struct.unnest())
+def split_fields(data: Path | bytes, width: int) -> pl.DataFrame | None:
+    """Each line of `data` split at every `"` into columns f0..f{width-1} (None if unreadable)."""
+    try:
+        return pl.read_csv(
+            io.BytesIO(data) if isinstance(data, bytes) else data,
+            separator='"',
+            quote_char=None,
+            has_header=False,
+            schema={f"f{i}": pl.String for i in range(width)},
+            missing_columns="insert",
+            extra_columns="ignore",
+            truncate_ragged_lines=True,
+        )
+    except (pl.exceptions.PolarsError, OSError):
+        return None
 
 
 def _value_pattern(key: str) -> str:
@@ -182,7 +196,7 @@ def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
     if kind == "re":
         return col.str.contains(check[2])
     if kind == "null":
-        return col.fill_null("") == ""
+        return col.is_null()
     if kind == "ok":
         return pl.col(structs[(arg, check[2])]).struct.field("ok").is_not_null()
     if kind == "num":

@@ -47,21 +47,17 @@ def _frame(data: bytes) -> pl.DataFrame:
 def _both(data: bytes) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """(fast-path keys, per-key regex keys, rows the fast path took) for the same lines."""
     frame = _frame(data)
-    found = fast.layouts(frame.get_column("text"))
-    assert found
-    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, found)).select(
+    fields = fortinet._fields(data, frame)
+    assert fields is not None
+    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, fields)).select(
         TRAFFIC_KEYS
     )
     slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
-    return fast_keys, slow_keys, _taken(frame, found, TRAFFIC_KEYS)
-
-
-def _taken(frame: pl.DataFrame, found: list[fast.Layout], keys) -> pl.Series:
-    """Rows of `frame` one of the layouts takes."""
-    text = frame.get_column("text")
-    fields = fast.split_fields(text, max(lay.width for lay in found))
-    everyone = pl.Series([True] * frame.height)
-    return fast.extract(fields, text, found, keys, everyone)[1]
+    eligible = frame.select(~(pl.col("_blank") | pl.col("_cef") | pl.col("_json"))).to_series()
+    _, matched = fast.extract(
+        fields.frame, frame.get_column("text"), fields.layouts, TRAFFIC_KEYS, eligible
+    )
+    return fast_keys, slow_keys, matched
 
 
 def test_layout_of_quoted_bare_and_framing() -> None:
@@ -154,7 +150,7 @@ def test_parse_with_and_without_fast_path_agree(monkeypatch: pytest.MonkeyPatch,
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     src = Source(path=path, display="fg.log")
     fast_result = fortinet.parse(src, ParseContext())
-    monkeypatch.setattr(fortinet, "_fast_keys", lambda frame, found: None)
+    monkeypatch.setattr(fortinet, "_fields", lambda piece, chunk: None)
     slow_result = fortinet.parse(src, ParseContext())
     assert_frame_equal(fast_result.connections, slow_result.connections)
     assert_frame_equal(fast_result.rejects, slow_result.rejects)
@@ -206,36 +202,36 @@ def test_fast_path_agrees_with_per_key_regex(
         ]
         lines.append(plain + " " + " ".join(pairs))
     frame = _frame(("\n".join(clean + lines) + "\n").encode())
-    found = fast.layouts(frame.get_column("text"))
-    assert found  # the clean lines make their layout dominant
+    fields = fortinet._fields(("\n".join(clean + lines) + "\n").encode(), frame)
     slow_keys = kv.add_values(frame, TRAFFIC_KEYS, fortinet.BODY).select(TRAFFIC_KEYS)
-    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, found)).select(
+    if fields is None:
+        return
+    fast_keys = fortinet._traffic_keys(frame, fortinet._fast_keys(frame, fields)).select(
         TRAFFIC_KEYS
     )
     assert_frame_equal(fast_keys, slow_keys)
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "direct"),
     [
-        b"a=1\nb=2\n",
-        b"a=1\r\nb=2\r\n",
-        b"\n\nc=3\n",
-        b"x",
-        b"a=\xff1\nb=2",  # invalid UTF-8: repaired by read_lines
-        b"a=1\x00\x00\nb=2\n",  # NUL padding: removed by Source.text_bytes
-        b"\xef\xbb\xbfa=1\nb=2\n",  # BOM
-        b"x=1 CEF:0|Fortinet|\n",
+        (b"a=1\nb=2\n", True),
+        (b"a=1\r\nb=2\r\n", True),
+        (b"\n\nc=3\n", True),
+        (b"x", True),
+        (b"a=\xff1\nb=2", False),  # invalid UTF-8: repaired by read_lines
+        (b"a=1\x00\x00\nb=2\n", False),  # NUL padding: removed by Source.text_bytes
+        (b"\xef\xbb\xbfa=1\nb=2\n", False),  # BOM
     ],
 )
-def test_load_is_read_lines_of_text_bytes(tmp_path, data: bytes) -> None:
+def test_load_is_read_lines_of_text_bytes(tmp_path, data: bytes, direct: bool) -> None:
     path = tmp_path / "fg.log"
     path.write_bytes(data)
     src = Source(path=path, display="fg.log")
-    lines = fortinet._load(src)
+    lines, raw = fortinet._load(src)
     assert_frame_equal(lines.drop("_cef"), read_lines(src.text_bytes()))
-    cef = lines.get_column("_cef").to_list()
-    assert cef == [b"CEF:" in data] * lines.height
+    assert lines.get_column("_cef").to_list() == [False] * lines.height
+    assert raw == (path if direct else src.text_bytes())
 
 
 def test_blank_and_framing_only_lines_have_no_layout() -> None:
@@ -251,7 +247,7 @@ def _parse_both(src: Source, monkeypatch: pytest.MonkeyPatch) -> tuple:
         m.setattr(fast, "MAX_LAYOUTS", 100)
         quick = fortinet.parse(src, ParseContext())
     with monkeypatch.context() as m:
-        m.setattr(fortinet, "_fast_keys", lambda frame, found: None)
+        m.setattr(fortinet, "_fields", lambda raw, lines: None)
         slow = fortinet.parse(src, ParseContext())
     return quick, slow
 
@@ -276,9 +272,13 @@ def assert_same_parse(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with monkeypatch.context() as m:
         m.setattr(fast, "MIN_SHARE", 0.0)
         m.setattr(fast, "MAX_LAYOUTS", 100)
-        lines = fortinet._load(src)
-        found = fast.layouts(lines.get_column("text"))
-    return int(_taken(lines, found, ["type"]).sum()) if found else 0
+        lines, raw = fortinet._load(src)
+        fields = fortinet._fields(raw, lines)
+    if fields is None:
+        return 0
+    everyone = pl.Series([True] * lines.height)
+    _, matched = fast.extract(fields.frame, lines["text"], fields.layouts, ["type"], everyone)
+    return int(matched.sum())
 
 
 # lines of each file the fast path takes once every layout repeats (the rest: framing it leaves
