@@ -23,74 +23,113 @@ def _hex(value: pl.Expr) -> pl.Expr:
     return pl.when(value == 0).then(pl.lit("0")).otherwise(digits.str.strip_chars_start("0"))
 
 
-def _groups(text: pl.Expr) -> tuple[list[pl.Expr], pl.Expr]:
-    """IPv6 text -> eight UInt32 group values and a validity flag."""
-    t = text.str.to_lowercase().str.replace(r"%.*$", "")
-    tail = t.str.extract(f"({_V4_TAIL})", 1)
-    octs = tail.str.split(".")
-    body = pl.when(tail.is_not_null()).then(t.str.replace(_V4_TAIL, "0:0")).otherwise(t)
-    gap = body.str.contains("::", literal=True)
-    halves = body.str.split("::")
-    left = pl.when(gap).then(halves.list.get(0, null_on_oob=True)).otherwise(body)
-    right = pl.when(gap).then(halves.list.get(1, null_on_oob=True)).otherwise(pl.lit(""))
-    n_left = pl.when(left == "").then(0).otherwise(left.str.count_matches(":") + 1)
-    n_right = pl.when(right == "").then(0).otherwise(right.str.count_matches(":") + 1)
-    missing = 8 - n_left - n_right
-    middle = pl.lit("0").repeat_by(missing.clip(lower_bound=0)).list.join(":")
-    full = pl.concat_str(
-        [
-            pl.when(left != "").then(left),
-            pl.when(gap & (missing > 0)).then(middle),
-            pl.when(right != "").then(right),
+def ipv6(values: pl.Series) -> pl.Series:
+    """IPv6 texts -> RFC 5952 text (mapped IPv4 as dotted quad); null when invalid.
+
+    Built in stages over named columns so each expression stays small (one nested expression
+    for all of this takes polars seconds to plan).
+    """
+    c = pl.col
+    f = pl.DataFrame({"raw": values}).with_columns(
+        t=c("raw").str.strip_chars().str.to_lowercase().str.replace(r"%.*$", "")
+    )
+    f = f.with_columns(tail=c("t").str.extract(f"({_V4_TAIL})", 1))
+    f = f.with_columns(
+        body=pl.when(c("tail").is_not_null())
+        .then(c("t").str.replace(_V4_TAIL, "0:0"))
+        .otherwise(c("t")),
+        octs=c("tail").str.split("."),
+    )
+    f = f.with_columns(
+        gap=c("body").str.contains("::", literal=True), halves=c("body").str.split("::")
+    )
+    f = f.with_columns(
+        left=pl.when(c("gap")).then(c("halves").list.get(0, null_on_oob=True)).otherwise(c("body")),
+        right=pl.when(c("gap"))
+        .then(c("halves").list.get(1, null_on_oob=True))
+        .otherwise(pl.lit("")),
+    )
+    f = f.with_columns(
+        n_left=pl.when(c("left") == "").then(0).otherwise(c("left").str.count_matches(":") + 1),
+        n_right=pl.when(c("right") == "").then(0).otherwise(c("right").str.count_matches(":") + 1),
+    ).with_columns(missing=8 - c("n_left") - c("n_right"))
+    f = f.with_columns(
+        full=pl.concat_str(
+            [
+                pl.when(c("left") != "").then(c("left")),
+                pl.when(c("gap") & (c("missing") > 0)).then(
+                    pl.lit("0").repeat_by(c("missing").clip(lower_bound=0)).list.join(":")
+                ),
+                pl.when(c("right") != "").then(c("right")),
+            ],
+            separator=":",
+            ignore_nulls=True,
+        )
+    )
+    f = f.with_columns(
+        parts=c("full").str.split(":"),
+        valid=(
+            c("t").str.contains(r"^[0-9a-f:.]+$")
+            & (c("t").str.count_matches("::", literal=True) <= 1)
+            & ~c("t").str.contains(":::", literal=True)
+            & c("full").str.contains(r"^(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$")
+            & (~c("gap") | (c("missing") > 0))
+            & (c("tail").is_not_null() | ~c("t").str.contains(".", literal=True))
+        ).fill_null(False),
+    )
+    f = f.with_columns(
+        *[
+            c("parts")
+            .list.get(i, null_on_oob=True)
+            .str.to_integer(base=16, strict=False)
+            .cast(pl.UInt32)
+            .alias(f"g{i}")
+            for i in range(8)
         ],
-        separator=":",
-        ignore_nulls=True,
+        *[
+            c("octs").list.get(i, null_on_oob=True).cast(pl.UInt32, strict=False).alias(f"o{i}")
+            for i in range(4)
+        ],
     )
-    parts = full.str.split(":")
-    valid = (
-        t.str.contains(r"^[0-9a-f:.]+$")
-        & (t.str.count_matches("::", literal=True) <= 1)
-        & ~t.str.contains(":::", literal=True)
-        & full.str.contains(r"^(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$")
-        & (~gap | (missing > 0))
-        & (tail.is_not_null() | ~t.str.contains(".", literal=True))
+    f = f.with_columns(
+        g6=pl.when(c("tail").is_not_null()).then(c("o0") * 256 + c("o1")).otherwise(c("g6")),
+        g7=pl.when(c("tail").is_not_null()).then(c("o2") * 256 + c("o3")).otherwise(c("g7")),
     )
-    groups = [
-        parts.list.get(i, null_on_oob=True).str.to_integer(base=16, strict=False).cast(pl.UInt32)
-        for i in range(8)
-    ]
-    o = [octs.list.get(i, null_on_oob=True).cast(pl.UInt32, strict=False) for i in range(4)]
-    groups[6] = pl.when(tail.is_not_null()).then(o[0] * 256 + o[1]).otherwise(groups[6])
-    groups[7] = pl.when(tail.is_not_null()).then(o[2] * 256 + o[3]).otherwise(groups[7])
-    return groups, valid.fill_null(False)
-
-
-def ipv6(text: pl.Expr) -> pl.Expr:
-    """IPv6 text -> RFC 5952 text (mapped IPv4 as dotted quad); null when invalid."""
-    g, valid = _groups(text)
-    mapped = pl.all_horizontal([x == 0 for x in g[:5]]) & (g[5] == 0xFFFF)
-    dotted = pl.concat_str(
-        [(g[i] // 256 if hi else g[i] % 256).cast(pl.String) for i in (6, 7) for hi in (1, 0)],
-        separator=".",
+    g = [c(f"g{i}") for i in range(8)]
+    start = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
+    length = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
+    for n in range(8, 1, -1):  # longest run of zero groups (>= 2), first on ties
+        for s0 in range(0, 9 - n):
+            hit = pl.all_horizontal([g[i] == 0 for i in range(s0, s0 + n)])
+            start = start.when(hit).then(pl.lit(s0, pl.Int32))
+            length = length.when(hit).then(pl.lit(n, pl.Int32))
+    f = f.with_columns(
+        start=start.otherwise(None),
+        length=length.otherwise(None),
+        mapped=pl.all_horizontal([x == 0 for x in g[:5]]) & (g[5] == 0xFFFF),
+        hexes=pl.concat_list([_hex(x) for x in g]),
+        dotted=pl.concat_str(
+            [(g[i] // 256 if hi else g[i] % 256).cast(pl.String) for i in (6, 7) for hi in (1, 0)],
+            separator=".",
+        ),
     )
-    # Longest run (>= 2) of zero groups, first on ties: (start, length).
-    start: pl.Expr = pl.lit(None, pl.Int32)
-    length: pl.Expr = pl.lit(None, pl.Int32)
-    runs = [(n, s) for n in range(8, 1, -1) for s in range(0, 9 - n)]
-    cond_start = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
-    cond_len = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int32))
-    for n, s in runs:
-        hit = pl.all_horizontal([g[i] == 0 for i in range(s, s + n)])
-        cond_start = cond_start.when(hit).then(pl.lit(s, pl.Int32))
-        cond_len = cond_len.when(hit).then(pl.lit(n, pl.Int32))
-    start, length = cond_start.otherwise(None), cond_len.otherwise(None)
-    hexes = pl.concat_list([_hex(x) for x in g])
-    plain = hexes.list.join(":")
-    head = hexes.list.slice(0, start).list.join(":")
-    rest = hexes.list.slice(start + length, 8).list.join(":")
-    compressed = pl.concat_str([head, pl.lit("::"), rest])
-    text6 = pl.when(start.is_null()).then(plain).otherwise(compressed)
-    return pl.when(~valid).then(None).when(mapped).then(dotted).otherwise(text6)
+    f = f.with_columns(
+        text6=pl.when(c("start").is_null())
+        .then(c("hexes").list.join(":"))
+        .otherwise(
+            pl.concat_str(
+                [
+                    c("hexes").list.slice(0, c("start")).list.join(":"),
+                    pl.lit("::"),
+                    c("hexes").list.slice(c("start") + c("length"), 8).list.join(":"),
+                ]
+            )
+        )
+    )
+    out = f.select(
+        pl.when(~c("valid")).then(None).when(c("mapped")).then(c("dotted")).otherwise(c("text6"))
+    )
+    return out.to_series().alias("canon")
 
 
 def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -115,7 +154,7 @@ def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     )
     if rest.height == 0:
         return out
-    table = rest.with_columns(ipv6(pl.col("raw")).alias("canon")).drop_nulls("canon")
+    table = rest.with_columns(ipv6(rest.get_column("raw"))).drop_nulls("canon")
     mapping = dict(zip(table.get_column("raw"), table.get_column("canon"), strict=True))
     if not mapping:
         return out
