@@ -24,8 +24,8 @@ import polars as pl
 
 from parsers.fortinet_kv import BARE_KEYS
 
-SAMPLE_HEAD = 500  # first lines of a chunk looked at for layouts
-SAMPLE_SPREAD = 500  # plus this many lines spread over the rest of the chunk
+SAMPLE_HEAD = 500  # first lines of a file looked at for layouts
+SAMPLE_SPREAD = 500  # plus this many lines spread over the rest of it
 MIN_SHARE = 0.01  # a layout must cover this share of the sample to get its own regexes
 MAX_LAYOUTS = 8
 
@@ -90,7 +90,7 @@ def layout_of(line: str) -> Layout | None:
 
 
 def layouts(texts: pl.Series) -> list[Layout]:
-    """Dominant layouts in a sample of a chunk's lines (most frequent first)."""
+    """Dominant layouts in a sample of the lines (most frequent first)."""
     n = texts.len()
     head = texts.head(SAMPLE_HEAD)
     rest = texts.slice(SAMPLE_HEAD)
@@ -131,13 +131,13 @@ def _value_pattern(key: str) -> str:
 # pattern), ("num", j), ("noeq", j), ("nobs", j), ("len", width); values are ("field", j) or
 # ("group", j, pattern, n).
 Check = tuple
-Source = tuple
+ValueFrom = tuple
 
 
-def _describe(layout: Layout, wanted: set[str]) -> tuple[list[Check], dict[str, Source]]:
+def _describe(layout: Layout, wanted: set[str]) -> tuple[list[Check], dict[str, ValueFrom]]:
     """(checks a row must pass, value source per wanted key present) for one layout."""
     checks: list[Check] = []
-    values: dict[str, Source] = {}
+    values: dict[str, ValueFrom] = {}
     last_field = layout.width - 1
     for r, keys in enumerate(layout.runs):
         j = 2 * r
@@ -209,7 +209,7 @@ def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
     return covered + (arg - 1) == pl.col("_len")
 
 
-def _source_expr(source: Source, structs: dict[tuple[int, str], str]) -> pl.Expr:
+def _source_expr(source: ValueFrom, structs: dict[tuple[int, str], str]) -> pl.Expr:
     if source[0] == "field":
         return pl.col(f"f{source[1]}")
     return pl.col(structs[(source[1], source[2])]).struct.field(str(source[3]))
@@ -267,10 +267,10 @@ def _run(
         ]
     ).with_columns(pl.any_horizontal(names).alias("_fast"))
     # one "row matches any of these layouts" column per distinct set of layouts
-    sets: dict[tuple[str, ...], str] = {tuple(names): "_fast", **{(n,): n for n in names}}
-    plans: list[list[tuple[str, Source]]] = []
+    sets: dict[tuple[str, ...], str] = {**{(n,): n for n in names}, tuple(names): "_fast"}
+    plans: list[list[tuple[str, ValueFrom]]] = []
     for key in keys:
-        by_source: dict[Source, list[str]] = {}
+        by_source: dict[ValueFrom, list[str]] = {}
         for name, (_, values) in zip(names, described, strict=True):
             if key in values:
                 by_source.setdefault(values[key], []).append(name)
