@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -70,10 +72,10 @@ def finish(
     ctx: ParseContext,
     source: Source,
     units: int,
-    texts: callable,  # type: ignore[valid-type]
+    texts: Callable[[list[int]], dict[int, str]],
     *,
     require_elapsed: bool,
-    stats: dict,
+    stats: dict[str, Any],
 ) -> ParseResult:
     """Map, gather rejects with excerpts, count, and warn about UTC fallbacks."""
     result = ParseResult(format=NAME, units=units)
