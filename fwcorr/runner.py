@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any
@@ -69,13 +70,29 @@ def _claim(registry: dict[str, ModuleType], source: Source, only: str | None) ->
     return None
 
 
+def _digest(source: Source) -> str:
+    try:
+        return source.sha256
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source.display) from exc
+
+
 def parse_source(
     source: Source, ctx: ParseContext, vendor: str | None = None
 ) -> tuple[InputSummary, ParseResult]:
+    """Parse one file while its SHA-256 is computed in a second thread (hashing releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_digest, source)
+        summary, result = _parse_source(source, ctx, vendor)
+        summary.sha256 = digest.result()
+    return summary, result
+
+
+def _parse_source(
+    source: Source, ctx: ParseContext, vendor: str | None = None
+) -> tuple[InputSummary, ParseResult]:
     """Parse one file; a failure becomes a reject for that file, never an abort of the run."""
-    summary = InputSummary(
-        path=source.display, sha256=source.sha256, bytes=source.size, format="unknown"
-    )
+    summary = InputSummary(path=source.display, sha256="", bytes=source.size, format="unknown")
     result = ParseResult(format="unknown")
     parser: ModuleType | None = None
     try:
