@@ -42,7 +42,10 @@ class InputSummary:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As a dict, with `lines` (text files) or `events` (event logs) naming the units."""
+        out = asdict(self)
+        out["lines" if self.unit_kind == "lines" else "events"] = self.units
+        return out
 
 
 @dataclass
