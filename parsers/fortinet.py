@@ -11,11 +11,11 @@ with a reason.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -39,7 +39,9 @@ from parsers.fortinet_traffic import checks, connections
 
 NAME = "fortinet"
 BODY = "_body"  # the line with JSON rewritten to key=value; "text" stays as read
-CHUNK_LINES = 250_000
+CHUNK_BYTES = (
+    64 << 20
+)  # pieces of about this size (cut at line ends); bigger ones cost more per line
 CHUNK_WORKERS = 2
 
 # One head line is enough when it carries FortiGate's own key set (PAN-OS CSV, Windows pfirewall
@@ -56,7 +58,6 @@ _SNIFF_CEF = re.compile(r"CEF:\s*\d+\|Fortinet\|Forti(?:gate|Gate)", re.IGNORECA
 _SNIFF_HEADER = re.compile(kv.HEADER)
 _SNIFF_START = re.compile(r'(?:<\d{1,3}>)?(?:[A-Za-z_]+=|\{\s*"|CEF:)')
 _CEF = r"CEF:\s*\d+\|"
-_CEF_OR_NUL = _CEF + r"|\x00"
 _JSON = r'^(?:<\d{1,3}>)?(?:[^={]*\s)?\{\s*"'
 
 
@@ -95,28 +96,26 @@ class _State:
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
-    lines, raw = _load(source)
-    fields = _fields(raw, lines)
-    units = lines.height
-    starts = list(range(0, units, CHUNK_LINES))
+    data = source.text_bytes()
+    spans = _spans(data, CHUNK_BYTES)
 
-    def work(start: int) -> tuple[int, _State]:
-        chunk = lines.slice(start, CHUNK_LINES)
-        part_fields = None
-        if fields is not None:
-            part_fields = _Fields(fields.frame.slice(start, CHUNK_LINES), fields.layouts)
+    def work(span: tuple[int, int]) -> tuple[int, _State]:
+        # each piece owns its buffers: frames sliced from one whole-file frame kept every
+        # string column pointing into gigabyte buffers, which polars kept re-scanning
+        piece = data if span == (0, len(data)) else data[span[0] : span[1]]
+        chunk = _read(piece)
         part = _State()
-        _parse_chunk(chunk, part_fields, source, ctx, part)
+        _parse_chunk(chunk, _fields(piece, chunk), source, ctx, part)
         return chunk.height, part
 
-    # two chunks in flight keep both cores busy through each chunk's single-threaded steps;
-    # per-chunk states are merged in file order
-    if len(starts) > 1:
+    # two pieces in flight keep both cores busy through each piece's single-threaded steps;
+    # per-piece states are merged in file order
+    if len(spans) > 1:
         with ThreadPoolExecutor(CHUNK_WORKERS) as pool:
-            parts = list(pool.map(work, starts))
+            parts = list(pool.map(work, spans))
     else:
-        parts = [work(start) for start in starts]
-    state = _merge(parts)
+        parts = [work(span) for span in spans]
+    state, units = _merge(parts)
     result = ParseResult(format=NAME, units=units)
     result.connections = pl.concat(state.conns) if state.conns else pl.DataFrame(schema=CONNECTION)
     result.rule_changes = (
@@ -143,42 +142,40 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     return result
 
 
-def _load(source: Source) -> tuple[pl.DataFrame, Path | bytes]:
-    """(line frame as `read_lines` gives it plus `_cef`, what the fast path reads: path or bytes).
+def _spans(data: bytes, size: int) -> list[tuple[int, int]]:
+    """(start, end) of pieces of `data` cut after a newline about every `size` bytes."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(data):
+        cut = data.find(b"\n", start + size)
+        end = len(data) if cut < 0 else cut + 1
+        spans.append((start, end))
+        start = end
+    return spans
 
-    Plain UTF-8 files are read by polars straight from their path (no copy of the file through
-    Python); compressed, UTF-16, BOM, NUL-padded or invalid UTF-8 files go through
-    `Source.text_bytes`. One scan of every line marks CEF lines and finds NUL bytes.
-    """
-    if source.compression is None and source.encoding == "utf-8":
+
+def _read(piece: bytes) -> pl.DataFrame:
+    """`read_lines` of a piece plus `_cef` (a CEF record), skipping its carriage-return pass (a
+    copy of every line) when the piece has none."""
+    cef = pl.col("text").str.contains(_CEF).alias("_cef")
+    if b"\r" not in piece:
         try:
-            lines = (
-                pl.scan_lines(source.path, name="text")
+            return (
+                pl.scan_lines(io.BytesIO(piece), name="text")
                 .with_row_index("line", offset=1)
-                .select(
-                    pl.col("line").cast(pl.Int64),
-                    "text",
-                    pl.col("text").str.contains(_CEF_OR_NUL).alias("_cef"),
-                )
+                .select(pl.col("line").cast(pl.Int64), "text", cef)
                 .collect()
             )
-        except (pl.exceptions.PolarsError, OSError):
-            lines = None
-        if lines is not None:
-            marked = lines.filter(pl.col("_cef")).get_column("text")
-            if not marked.str.contains("\x00", literal=True).any():
-                if lines.select(pl.col("text").str.ends_with("\r").any()).item():
-                    lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
-                return lines, source.path
-    data = source.text_bytes()
-    lines = read_lines(data).with_columns(pl.col("text").str.contains(_CEF).alias("_cef"))
-    return lines, data
+        except pl.exceptions.ComputeError:  # invalid UTF-8: read_lines repairs it
+            pass
+    return read_lines(piece).with_columns(cef)
 
 
-def _merge(parts: list[tuple[int, _State]]) -> _State:
-    """One file state from per-chunk states, in file order."""
+def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
+    """One file state from per-piece states (in file order), line numbers made file-wide."""
     state = _State()
-    for _, part in parts:
+    units = 0
+    for height, part in parts:
         state.by_type.update(part.by_type)
         state.warnings.extend(part.warnings)
         state.devices |= part.devices
@@ -186,10 +183,16 @@ def _merge(parts: list[tuple[int, _State]]) -> _State:
         state.broken_quotes += part.broken_quotes
         state.cef_lines += part.cef_lines
         state.non_records += part.non_records
+        if units:
+            shift = pl.col("src_line") + units
+            part.conns = [f.with_columns(shift) for f in part.conns]
+            part.changes = [f.with_columns(shift) for f in part.changes]
+            part.rejects = [f.with_columns(pl.col("line") + units) for f in part.rejects]
         state.conns.extend(part.conns)
         state.changes.extend(part.changes)
         state.rejects.extend(part.rejects)
-    return state
+        units += height
+    return state, units
 
 
 @dataclass
@@ -200,7 +203,7 @@ class _Fields:
     layouts: list[fast.Layout]
 
 
-def _fields(raw: Path | bytes, lines: pl.DataFrame) -> _Fields | None:
+def _fields(raw: bytes, lines: pl.DataFrame) -> _Fields | None:
     """Quote-split fields for the fast path, or None when no layout dominates / lines differ."""
     found = fast.layouts(lines.get_column("text"))
     if not found:

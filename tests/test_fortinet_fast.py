@@ -158,14 +158,19 @@ def test_parse_with_and_without_fast_path_agree(monkeypatch: pytest.MonkeyPatch,
     assert fast_result.records == 48
 
 
-def test_chunks_in_threads_keep_file_order(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_pieces_in_threads_keep_file_order(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     lines = [LINE_7X.format(sid=i) for i in range(40)]
     lines[32] = lines[32].replace("dstport=443", "dstport=https")
     path = tmp_path / "fg.log"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     src = Source(path=path, display="fg.log")
     whole = fortinet.parse(src, ParseContext())
-    monkeypatch.setattr(fortinet, "CHUNK_LINES", 6)
+    data = path.read_bytes()
+    pieces = [data[a:b] for a, b in fortinet._spans(data, 3000)]
+    assert b"".join(pieces) == data
+    assert len(pieces) == 7 and all(p.endswith(b"\n") for p in pieces)
+    assert fortinet._spans(b"a\nb", 1) == [(0, 2), (2, 3)]
+    monkeypatch.setattr(fortinet, "CHUNK_BYTES", 3000)  # about 5 lines per piece
     cut = fortinet.parse(src, ParseContext())
     assert cut.units == whole.units == 40
     assert_frame_equal(cut.connections, whole.connections)
@@ -213,25 +218,20 @@ def test_fast_path_agrees_with_per_key_regex(
 
 
 @pytest.mark.parametrize(
-    ("data", "direct"),
+    "data",
     [
-        (b"a=1\nb=2\n", True),
-        (b"a=1\r\nb=2\r\n", True),
-        (b"\n\nc=3\n", True),
-        (b"x", True),
-        (b"a=\xff1\nb=2", False),  # invalid UTF-8: repaired by read_lines
-        (b"a=1\x00\x00\nb=2\n", False),  # NUL padding: removed by Source.text_bytes
-        (b"\xef\xbb\xbfa=1\nb=2\n", False),  # BOM
+        b"a=1\nb=2\n",
+        b"a=1\r\nb=2\r\n",
+        b"\n\nc=3\n",
+        b"x",
+        b"a=\xff1\nb=2",  # invalid UTF-8: repaired by read_lines
+        b"x=1 CEF:0|Fortinet|\n",
     ],
 )
-def test_load_is_read_lines_of_text_bytes(tmp_path, data: bytes, direct: bool) -> None:
-    path = tmp_path / "fg.log"
-    path.write_bytes(data)
-    src = Source(path=path, display="fg.log")
-    lines, raw = fortinet._load(src)
-    assert_frame_equal(lines.drop("_cef"), read_lines(src.text_bytes()))
-    assert lines.get_column("_cef").to_list() == [False] * lines.height
-    assert raw == (path if direct else src.text_bytes())
+def test_read_is_read_lines(data: bytes) -> None:
+    lines = fortinet._read(data)
+    assert_frame_equal(lines.drop("_cef"), read_lines(data))
+    assert lines.get_column("_cef").to_list() == [b"CEF:" in data] * lines.height
 
 
 def test_blank_and_framing_only_lines_have_no_layout() -> None:
@@ -272,7 +272,8 @@ def assert_same_parse(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with monkeypatch.context() as m:
         m.setattr(fast, "MIN_SHARE", 0.0)
         m.setattr(fast, "MAX_LAYOUTS", 100)
-        lines, raw = fortinet._load(src)
+        raw = src.text_bytes()
+        lines = fortinet._read(raw)
         fields = fortinet._fields(raw, lines)
     if fields is None:
         return 0
