@@ -68,19 +68,7 @@ def parse_regfile(source: Source, ctx: ParseContext) -> ParseResult:
             rejects.append((line_no, "PortProxy value is not a string value", text))
             continue
         e = registry.entry(key.family, key.protocol, _unescape(vm.group(1)), _unescape(vm.group(2)))
-        rows.append(
-            events.from_entry(
-                e,
-                op="present",
-                ts=None,
-                host=host,
-                user=None,
-                kind="registry",
-                raw=text,
-                src_file=source.display,
-                src_line=line_no,
-            )
-        )
+        rows.append(_present(e, host, text, source, line_no))
     return common.result(
         "regfile",
         source,
@@ -89,6 +77,21 @@ def parse_regfile(source: Source, ctx: ParseContext) -> ParseResult:
         records=len(rows),
         rejects=rejects,
         stats=stats,
+    )
+
+
+def _present(e: Any, host: str | None, text: str, source: Source, line_no: int) -> dict[str, Any]:
+    """A registry snapshot entry: the proxy was present when the export was taken."""
+    return events.from_entry(
+        e,
+        op="present",
+        ts=None,
+        host=host,
+        user=None,
+        kind="registry",
+        raw=text,
+        src_file=source.display,
+        src_line=line_no,
     )
 
 
@@ -119,19 +122,7 @@ def parse_regquery(source: Source, ctx: ParseContext) -> ParseResult:
             rejects.append((line_no, f"PortProxy value of type {vm.group(2)}", text))
             continue
         e = registry.entry(key.family, key.protocol, vm.group(1).strip(), vm.group(3))
-        rows.append(
-            events.from_entry(
-                e,
-                op="present",
-                ts=None,
-                host=host,
-                user=None,
-                kind="registry",
-                raw=text,
-                src_file=source.display,
-                src_line=line_no,
-            )
-        )
+        rows.append(_present(e, host, text, source, line_no))
     return common.result(
         "reg_query",
         source,
