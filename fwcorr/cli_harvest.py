@@ -42,47 +42,36 @@ def render(doc: dict[str, Any], fmt: str) -> str:
     return _table(doc)
 
 
+_PROXY_CSV_COLUMNS = (
+    "proxy_id",
+    "host",
+    "host_ips",
+    "family",
+    "listen_address",
+    "listen_port",
+    "connect_address",
+    "connect_port",
+    "first_seen",
+    "removed_at",
+    "risk",
+    "risk_reasons",
+    "operations",
+    "evidence",
+)
+
+
 def _csv(proxies: list[dict[str, Any]]) -> str:
-    import polars as pl
-
-    cols = (
-        "proxy_id",
-        "host",
-        "host_ips",
-        "family",
-        "listen_address",
-        "listen_port",
-        "connect_address",
-        "connect_port",
-        "first_seen",
-        "removed_at",
-        "risk",
-        "risk_reasons",
-        "operations",
-        "evidence",
-    )
-    flat = [
-        {
-            c: (json.dumps(p.get(c)) if isinstance(p.get(c), (list, dict)) else p.get(c))
-            for c in cols
-        }
-        for p in proxies
-    ]
-    frame = pl.DataFrame(flat, schema={c: pl.String for c in cols}, strict=False)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(cols)
-    writer.writerows(neutralise_formulas(frame).rows())
-    return buf.getvalue()
+    """Port proxies as CSV with a fixed column set (header even when there are none)."""
+    return _flat_csv(proxies, _PROXY_CSV_COLUMNS)
 
 
-def _flat_csv(rows: list[dict[str, Any]]) -> str:
+def _flat_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> str:
     """Rows of dicts as CSV (nested values as JSON), spreadsheet formulas neutralised."""
     import polars as pl
 
-    if not rows:
+    if not rows and not columns:
         return ""
-    cols = list(rows[0])
+    cols = list(columns or rows[0])
     flat = [
         {
             c: (json.dumps(r.get(c)) if isinstance(r.get(c), (list, dict)) else r.get(c))
