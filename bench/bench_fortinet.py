@@ -128,38 +128,39 @@ def _dict_reversed(line: str) -> dict[str, str | None]:
     return {k: (None if (v := raw[k].strip('"')) in ("", "N/A") else v) for k in _USED if k in raw}
 
 
+# every column the baseline computes
+_COMPARED = (
+    "ts",
+    "ts_end",
+    "device",
+    "action",
+    "protocol",
+    "src_ip",
+    "src_port",
+    "dst_ip",
+    "dst_port",
+    "nat_src_ip",
+    "nat_src_port",
+    "nat_dst_ip",
+    "nat_dst_port",
+    "rule",
+    "rule_id",
+    "bytes_out",
+    "bytes_in",
+    "packets",
+    "duration_s",
+    "session_id",
+    "src_intf",
+    "dst_intf",
+    "rule_uuid",
+    "src_line",
+)
+
+
 def python_parse(path: Path, quick: bool = False) -> pl.DataFrame:
     """Per-line regex -> dict (first key wins) -> the same typed fields, then one frame."""
     to_dict = _dict_reversed if quick else _dict_loop
-    cols: dict[str, list] = {
-        k: []
-        for k in (
-            "ts",
-            "ts_end",
-            "device",
-            "action",
-            "protocol",
-            "src_ip",
-            "src_port",
-            "dst_ip",
-            "dst_port",
-            "nat_src_ip",
-            "nat_src_port",
-            "nat_dst_ip",
-            "nat_dst_port",
-            "rule",
-            "rule_id",
-            "bytes_out",
-            "bytes_in",
-            "packets",
-            "duration_s",
-            "session_id",
-            "src_intf",
-            "dst_intf",
-            "rule_uuid",
-            "src_line",
-        )
-    }
+    cols: dict[str, list] = {k: [] for k in _COMPARED}
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
             d = to_dict(line)
@@ -202,33 +203,6 @@ def python_parse(path: Path, quick: bool = False) -> pl.DataFrame:
 
 
 _CONTENDERS = ("fwcorr", "python", "python_quick")
-# every column the baseline computes
-_COMPARED = (
-    "ts",
-    "ts_end",
-    "device",
-    "action",
-    "protocol",
-    "src_ip",
-    "src_port",
-    "dst_ip",
-    "dst_port",
-    "nat_src_ip",
-    "nat_src_port",
-    "nat_dst_ip",
-    "nat_dst_port",
-    "rule",
-    "rule_id",
-    "bytes_out",
-    "bytes_in",
-    "packets",
-    "duration_s",
-    "session_id",
-    "src_intf",
-    "dst_intf",
-    "rule_uuid",
-    "src_line",
-)
 
 
 def child(kind: str, path: Path, out: Path) -> None:
