@@ -8,7 +8,9 @@ import gzip
 import hashlib
 import io
 import lzma
+import mmap
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -70,6 +72,37 @@ _NOT_HOST = {
 }
 
 
+# Bytes whose presence anywhere in a file changes how parsers may read it (quotes, braces, NUL).
+CENSUS_BYTES = (b'"', b"{", b"\x00")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Census:
+    """Facts from one full read of a file's raw bytes."""
+
+    sha256: str
+    present: frozenset[bytes]
+
+
+def take_census(path: Path) -> Census:
+    """Hash the file and look for CENSUS_BYTES in the same pass (memchr per 1 MiB window)."""
+    h = hashlib.sha256()
+    present: set[bytes] = set()
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return Census(h.hexdigest(), frozenset())
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for start in range(0, len(mm), _CHUNK):
+                end = min(start + _CHUNK, len(mm))
+                with memoryview(mm)[start:end] as view:
+                    h.update(view)  # releases the GIL
+                present.update(
+                    b for b in CENSUS_BYTES if b not in present and mm.find(b, start, end) >= 0
+                )
+    return Census(h.hexdigest(), frozenset(present))
+
+
 def _decompressor(kind: str | None, fh: io.BufferedIOBase) -> io.BufferedIOBase:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=fh)  # type: ignore[return-value]
@@ -94,6 +127,8 @@ class Source:
     display: str
     root: Path | None = None
     _head: bytes | None = field(default=None, repr=False)
+    _census: Census | None = field(default=None, repr=False)
+    _census_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
     def size(self) -> int:
@@ -116,13 +151,18 @@ class Source:
             raise InputError(f"cannot read: {exc.strerror or exc}", self.display) from exc
         return _decompressor(self.compression, fh)
 
-    @cached_property
+    @property
     def sha256(self) -> str:
-        h = hashlib.sha256()
-        with self.path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        """SHA-256 of the file as stored (compressed files: of the compressed bytes)."""
+        return self.census().sha256
+
+    def census(self) -> Census:
+        """One pass over the raw file: SHA-256 and which of CENSUS_BYTES occur (computed once;
+        a second thread asking meanwhile waits for the first)."""
+        with self._census_lock:
+            if self._census is None:
+                self._census = take_census(self.path)
+            return self._census
 
     def head_bytes(self) -> bytes:
         """The first 64 KiB of decompressed content."""

@@ -75,6 +75,8 @@ def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
     fields = split.fields
     f0, f3 = pl.col("f0"), pl.col("f3")
     start = (f0 == "1") | f0.str.ends_with(" 1") | f0.str.ends_with("\t1")
+    if not split.rejects and fields.select((start & f3.is_in(TYPES)).fill_null(False).all()).item():
+        return fields  # every row starts a record of a known type (the usual case)
     fields = fields.with_columns(__ok=(start & f3.is_in(TYPES)).fill_null(False))
     odd = fields.filter(~pl.col("__ok"))
     if odd.height:  # other/unknown type names: the regex only runs on the few such rows

@@ -45,7 +45,11 @@ def resolve_device(frame: pl.DataFrame, ctx: ParseContext, source: Source) -> pl
     if "hdr_host" in frame.columns:
         parts.append(pl.col("hdr_host"))
     parts.append(pl.lit(fallback, pl.String))
-    frame = frame.with_columns(pl.coalesce(parts).alias("device"))
+    named = frame.get_column("device_name") if "device_name" in frame.columns else None
+    if named is not None and named.null_count() == 0:  # the usual case: no copy
+        frame = frame.with_columns(named.alias("device"))
+    else:
+        frame = frame.with_columns(pl.coalesce(parts).alias("device"))
     zones: dict[str, str] = {}
     if ctx.device_tz or any(d.timezone for d in ctx.config.devices.values()):
         devices = frame.get_column("device").unique().drop_nulls().to_list()
@@ -120,7 +124,9 @@ def finish(
             tz_rows.append(good.select("device", pl.col("__tzsrc").alias("tz")))
             changes.append(good.with_columns(pl.lit(source.display).alias("src_file")))
     if conns:
-        result.connections = conform(pl.concat(conns, how="diagonal_relaxed"), CONNECTION).collect()
+        result.connections = conform(pl.concat(conns, how="diagonal_relaxed"), CONNECTION).collect(
+            engine="in-memory"  # the streaming engine would copy every passed-through column
+        )
     if changes:
         result.rule_changes = conform(
             pl.concat(changes, how="diagonal_relaxed"), RULE_CHANGE

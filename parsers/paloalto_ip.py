@@ -132,36 +132,39 @@ def ipv6(values: pl.Series) -> pl.Series:
     return out.to_series().alias("canon")
 
 
-def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Add `<col>_ip`: the canonical form of each IP text column (null when invalid or empty).
+def non_ipv4(columns: list[str]) -> pl.Expr:
+    """Aggregate: the distinct non-empty values of `columns` that are not canonical IPv4."""
+    return (
+        pl.concat([pl.col(c).filter(~pl.col(c).str.contains(V4)) for c in columns])
+        .drop_nulls()
+        .unique()
+        .implode()
+    )
 
-    IPv4 is checked in place; the few distinct other values (IPv6, or invalid) are canonicalised
-    once and looked up.
-    """
+
+def other_forms(values: list[str]) -> dict[str, str | None]:
+    """Canonical text (None when invalid) for the few values that are not dotted quads."""
+    if not values:
+        return {}
+    table = pl.DataFrame({"raw": values}, schema={"raw": pl.String})
+    table = table.with_columns(ipv6(table.get_column("raw")))
+    return dict(zip(table.get_column("raw"), table.get_column("canon"), strict=True))
+
+
+def canonical(column: str, others: dict[str, str | None]) -> pl.Expr:
+    """Expression: canonical IP text of `column`, given other_forms() of every value in it that
+    is not a dotted quad (non_ipv4); the dotted quads pass through without another check."""
+    col = pl.col(column)
+    if not others:
+        return col
+    fixed = col.replace_strict(others, default=None, return_dtype=pl.String)
+    return pl.when(col.is_in(list(others))).then(fixed).otherwise(col)
+
+
+def canonical_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Add `<col>_ip`: the canonical form of each IP text column (null when invalid or empty)."""
     present = [c for c in columns if c in frame.columns]
     if not present:
         return frame
-    out = frame.with_columns(ipv4(pl.col(c)).alias(f"{c}_ip") for c in present)
-    rest = out.select(
-        pl.concat(
-            [
-                pl.col(c).filter(pl.col(f"{c}_ip").is_null() & pl.col(c).is_not_null())
-                for c in present
-            ]
-        )
-        .unique()
-        .alias("raw")
-    )
-    if rest.height == 0:
-        return out
-    table = rest.with_columns(ipv6(rest.get_column("raw"))).drop_nulls("canon")
-    mapping = dict(zip(table.get_column("raw"), table.get_column("canon"), strict=True))
-    if not mapping:
-        return out
-    return out.with_columns(
-        pl.coalesce(
-            pl.col(f"{c}_ip"),
-            pl.col(c).replace_strict(mapping, default=None, return_dtype=pl.String),
-        ).alias(f"{c}_ip")
-        for c in present
-    )
+    others = other_forms(frame.select(non_ipv4(present)).item().to_list())
+    return frame.with_columns(canonical(c, others).alias(f"{c}_ip") for c in present)

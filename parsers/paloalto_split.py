@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import mmap
 import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from fwcorr.inputs import Source
+from fwcorr.inputs import CENSUS_BYTES, Source
 from fwcorr.lines import read_lines
 from parsers.paloalto_layout import PROJECT, TRAFFIC_PROJECT, WIDTH
 
@@ -40,15 +39,21 @@ class Split:
     partial: bool = False  # fast read of TRAFFIC columns only (see complete_rows)
 
 
-def fast_path_ok(source: Source) -> bool:
-    """Plain UTF-8 file the CSV reader can take directly, one row per line.
+def _plain_utf8(source: Source) -> bool:
+    """Uncompressed, non-empty, UTF-8 by its head: the reader can map the file directly."""
+    return source.compression is None and source.encoding == "utf-8" and source.size > 0
 
-    Single-byte memchr scans only; blank lines are fine (the reader keeps them as empty rows).
-    """
-    if source.compression is not None or source.encoding != "utf-8" or source.size == 0:
-        return False
-    with source.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return all(mm.find(tok) < 0 for tok in (b'"', b"{", b"\x00"))
+
+def _head_plain(source: Source) -> bool:
+    """No quote, brace or NUL in the first 64 KiB (the early answer of fast_path_ok)."""
+    head = source.head_bytes()
+    return not any(tok in head for tok in CENSUS_BYTES)
+
+
+def fast_path_ok(source: Source) -> bool:
+    """Plain UTF-8 file the CSV reader can take directly, one row per line: no quotes, braces
+    or NULs anywhere (blank lines are fine: the reader keeps them as empty rows)."""
+    return _plain_utf8(source) and not source.census().present
 
 
 def _cols(project: tuple[int, ...]) -> list[str]:
@@ -74,10 +79,13 @@ def _csv(data: bytes | str, quote: str | None, project: tuple[int, ...]) -> pl.D
     )
 
 
-def read_fast(source: Source, project: tuple[int, ...] = TRAFFIC_PROJECT) -> Split:
-    """Read fields straight from the file (see fast_path_ok); other PROJECT columns are null."""
+def read_fast(source: Source, project: tuple[int, ...] = TRAFFIC_PROJECT) -> Split | None:
+    """Read fields straight from the file (see fast_path_ok); other PROJECT columns are null.
+
+    None when the file is not valid UTF-8 after all (the caller takes the general path).
+    """
     missing = [f"f{i}" for i in PROJECT if i not in project]
-    frame = (
+    plan = (
         pl.scan_csv(
             source.path,
             has_header=False,
@@ -85,7 +93,6 @@ def read_fast(source: Source, project: tuple[int, ...] = TRAFFIC_PROJECT) -> Spl
             schema=_SCHEMA,
             truncate_ragged_lines=True,
             missing_columns="insert",
-            encoding="utf8-lossy",
             infer_schema=False,
         )
         .select(_cols(project))
@@ -94,8 +101,11 @@ def read_fast(source: Source, project: tuple[int, ...] = TRAFFIC_PROJECT) -> Spl
             pl.col("line").cast(pl.Int64), *[pl.lit(None, pl.String).alias(c) for c in missing]
         )
         .select("line", *FCOLS)
-        .collect()
     )
+    try:
+        frame = plan.collect()
+    except pl.exceptions.ComputeError:  # invalid UTF-8 past the sniffed head
+        return None
     with source.path.open("rb") as fh:
         fh.seek(max(source.size - 1, 0))
         last = fh.read(1)
@@ -208,9 +218,16 @@ def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Spli
 
 
 def split_source(source: Source) -> Split:
-    """Fields of every line of a PAN-OS syslog file."""
-    if fast_path_ok(source):
-        return read_fast(source)
+    """Fields of every line of a PAN-OS syslog file.
+
+    The fast read starts as soon as the head looks plain; the full-file census (hashed in the
+    same pass, usually by the runner's thread meanwhile) then confirms it or sends the file down
+    the general path.
+    """
+    if _plain_utf8(source) and _head_plain(source):
+        split = read_fast(source)
+        if split is not None and fast_path_ok(source):
+            return split
     data = source.text_bytes()
     try:
         data.decode("utf-8")

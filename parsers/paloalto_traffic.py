@@ -11,7 +11,7 @@ import re
 import polars as pl
 
 from fwcorr.config import SiteConfig
-from parsers.paloalto_ip import canonical_columns
+from parsers.paloalto_ip import canonical, non_ipv4, other_forms
 from parsers.paloalto_split import tidy
 from parsers.paloalto_time import PANOS_TIME, offsets_for, to_utc, tz_source
 
@@ -152,6 +152,35 @@ _TEXT = (
 )  # fmt: skip
 
 
+_IPS = ("src", "dst", "natsrc", "natdst")
+
+
+def _survey(
+    frame: pl.DataFrame, text_cols: list[str]
+) -> tuple[dict[str, str | None], dict[str, str | None], list[str]]:
+    """One pass for the data-dependent choices: (action map incl. the file's rare spellings,
+    canonical forms of the non-IPv4 addresses, text columns with padding to strip)."""
+    amap: dict[str, str | None] = dict(_KNOWN_ACTIONS)
+    edge = [
+        (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(f"__edge_{c}")
+        for c in text_cols
+    ]
+    got = frame.select(
+        pl.col("action")
+        .filter(~pl.col("action").is_in(list(amap)))
+        .unique()
+        .implode()
+        .alias("__actions"),
+        non_ipv4(list(_IPS)).alias("__ips"),
+        *edge,
+    ).row(0, named=True)
+    for raw in got["__actions"]:  # rare spellings, once each
+        if raw is not None:
+            amap[raw] = normalise_action(raw)
+    dirty = [c for c in text_cols if got[f"__edge_{c}"]]
+    return amap, other_forms(got["__ips"]), dirty
+
+
 def to_connections(
     frame: pl.DataFrame,
     cfg: SiteConfig,
@@ -174,18 +203,15 @@ def to_connections(
         "packets", "start", "elapsed", "session_end_reason", "rule_uuid", "high_res_timestamp",
     ]  # fmt: skip
     raw = _ensure(frame, keys)
-    frame = tidy(raw, keys, force=True) if exact else tidy(raw, list(_TEXT))
-    frame = canonical_columns(frame, ["src", "dst", "natsrc", "natdst"])
-    amap = dict(_KNOWN_ACTIONS)
-    unknown = frame.lazy().select(pl.col("action").filter(~pl.col("action").is_in(list(amap))))
-    for raw in unknown.unique().collect().to_series().to_list():  # rare spellings, once each
-        if raw is not None:
-            amap[raw] = normalise_action(raw)
+    frame = tidy(raw, keys, force=True) if exact else raw
+    amap, others, dirty = _survey(frame, [] if exact else list(_TEXT))
+    frame = tidy(frame, dirty, force=True) if dirty else frame
     start_naive = pl.col("start").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     gen_naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
     checks = _checks(require_elapsed, log_type)
     lf = frame.lazy().with_columns(
+        **{f"{c}_ip": canonical(c, others) for c in _IPS},
         __off=offsets_for(frame, "high_res_timestamp"),
         __start=start_naive,
         __local=pl.coalesce(start_naive, gen_naive),
@@ -252,7 +278,7 @@ def to_connections(
         pl.col("session_end_reason").alias("end_reason"),
         pl.col("__repeatcnt").alias("repeat_count"),
     )
-    done = out.collect()
+    done = out.collect(engine="in-memory")  # streaming would copy the passed-through columns
     flags = done.get_column("__bad")
     if not flags.any():
         return done.drop("__bad"), bad
