@@ -11,7 +11,10 @@ with a reason.
 
 from __future__ import annotations
 
+import codecs
 import io
+import mmap
+import os
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -96,25 +99,26 @@ class _State:
 
 def parse(source: Source, ctx: ParseContext) -> ParseResult:
     """Parse one FortiGate log file into normalized tables."""
-    data = source.text_bytes()
-    spans = _spans(data, CHUNK_BYTES)
+    with _Pieces(source) as pieces:
 
-    def work(span: tuple[int, int]) -> tuple[int, _State]:
-        # each piece owns its buffers: frames sliced from one whole-file frame kept every
-        # string column pointing into gigabyte buffers, which polars kept re-scanning
-        piece = data if span == (0, len(data)) else data[span[0] : span[1]]
-        chunk = _read(piece)
-        part = _State()
-        _parse_chunk(chunk, _fields(piece, chunk), source, ctx, part)
-        return chunk.height, part
+        def work(span: tuple[int, int]) -> tuple[int, _State]:
+            # each piece owns its buffers: frames sliced from one whole-file frame kept every
+            # string column pointing into gigabyte buffers, which polars kept re-scanning
+            piece = pieces.read(span)
+            part = _State()
+            if not piece:  # only NUL bytes after the last line end
+                return 0, part
+            chunk = _read(piece)
+            _parse_chunk(chunk, _fields(piece, chunk), source, ctx, part)
+            return chunk.height, part
 
-    # pieces in flight keep both cores busy through each piece's single-threaded steps;
-    # per-piece states are merged in file order
-    if len(spans) > 1:
-        with ThreadPoolExecutor(CHUNK_WORKERS) as pool:
-            parts = list(pool.map(work, spans))
-    else:
-        parts = [work(span) for span in spans]
+        # pieces in flight keep both cores busy through each piece's single-threaded steps;
+        # per-piece states are merged in file order
+        if len(pieces.spans) > 1:
+            with ThreadPoolExecutor(CHUNK_WORKERS) as pool:
+                parts = list(pool.map(work, pieces.spans))
+        else:
+            parts = [work(span) for span in pieces.spans]
     state, units = _merge(parts)
     result = ParseResult(format=NAME, units=units)
     result.connections = pl.concat(state.conns) if state.conns else pl.DataFrame(schema=CONNECTION)
@@ -142,7 +146,7 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     return result
 
 
-def _spans(data: bytes, size: int) -> list[tuple[int, int]]:
+def _spans(data: bytes | mmap.mmap, size: int) -> list[tuple[int, int]]:
     """(start, end) of pieces of `data` cut after a newline about every `size` bytes."""
     spans: list[tuple[int, int]] = []
     start = 0
@@ -152,6 +156,63 @@ def _spans(data: bytes, size: int) -> list[tuple[int, int]]:
         spans.append((start, end))
         start = end
     return spans
+
+
+class _Pieces:
+    """The file's text in pieces of about CHUNK_BYTES, cut after a newline.
+
+    An uncompressed UTF-8 file is read piece by piece straight from disk (cut points found in a
+    memory map), so no whole-file copy is made and reading overlaps parsing; each piece gets the
+    same treatment `Source.text_bytes` gives the whole text (BOM dropped, NUL bytes removed).
+    Other files (compressed, UTF-16) are decoded whole and cut into pieces.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+        self._fd: int | None = None
+        self._data = b""
+        self._bom = False
+        self.spans: list[tuple[int, int]] = []
+        if source.compression is None and source.encoding in ("utf-8", "utf-8-sig"):
+            try:
+                self._fd = os.open(source.path, os.O_RDONLY)
+                size = os.fstat(self._fd).st_size
+                if size:
+                    with mmap.mmap(self._fd, size, access=mmap.ACCESS_READ) as mm:
+                        self.spans = _spans(mm, CHUNK_BYTES)
+                        self._bom = mm[:3] == codecs.BOM_UTF8
+                return
+            except (OSError, ValueError):  # not mappable (a pipe, a special file): read whole
+                self.close()
+        self._data = source.text_bytes()
+        self.spans = _spans(self._data, CHUNK_BYTES)
+
+    def read(self, span: tuple[int, int]) -> bytes:
+        """The text of one span (file offsets of the raw file, or of the decoded text)."""
+        if self._fd is None:
+            data = self._data
+            return data if span == (0, len(data)) else data[span[0] : span[1]]
+        start, end = span
+        try:
+            piece = os.pread(self._fd, end - start, start)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc}", self._source.display) from exc
+        if len(piece) != end - start:
+            raise InputError("cannot read: file changed while being read", self._source.display)
+        if start == 0 and self._bom and self._source.encoding == "utf-8-sig":
+            piece = piece[3:]
+        return piece.replace(b"\x00", b"") if b"\x00" in piece else piece
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> _Pieces:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _read(piece: bytes) -> pl.DataFrame:

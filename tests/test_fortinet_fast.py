@@ -181,6 +181,38 @@ def test_pieces_in_threads_keep_file_order(monkeypatch: pytest.MonkeyPatch, tmp_
     assert cut.connections.get_column("session_id").to_list() == [str(i) for i in kept]
 
 
+def test_pieces_read_from_disk_match_the_decoded_text(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """Pieces read straight from a UTF-8 file (BOM, NUL bytes, CRLF) parse like the decoded text
+    of the same lines (gzip and UTF-16 files are decoded whole)."""
+    import gzip
+
+    lines = [LINE_7X.format(sid=i) for i in range(30)]
+    lines[17] = lines[17].replace("srcport=51234", "srcport=x")
+    text = "\n".join(lines) + "\n"
+    nul = "\x00".join(text[i : i + 700] for i in range(0, len(text), 700))  # NULs across cuts
+    files = {
+        "plain": text.encode(),
+        "bom_nul_crlf": b"\xef\xbb\xbf" + nul.replace("\n", "\r\n").encode() + b"\x00\x00",
+        "gzip": gzip.compress(text.encode()),
+        "utf16": text.encode("utf-16"),
+    }
+    monkeypatch.setattr(fortinet, "CHUNK_BYTES", 3000)
+    results = {}
+    for name, raw in files.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        results[name] = fortinet.parse(Source(path=path, display="fg.log"), ParseContext())
+    want = results.pop("plain")
+    assert want.units == 30 and want.records == 29
+    assert want.rejects.get_column("line").to_list() == [18]
+    for got in results.values():
+        assert (got.units, got.records, got.rejected) == (30, 29, 1)
+        assert_frame_equal(got.connections, want.connections)
+        assert_frame_equal(got.rejects, want.rejects)
+
+
 _KEYS = ["srcip", "srcport", "dstip", "policyname", "action", "user", "msg", "duration", "vd"]
 _CHARS = st.sampled_from(
     [*'ab1 =,}{|>\\"é\u00a0\t', "N/A", "10.0.0.1", "", "user=", ">srcip=", '\\"']
