@@ -54,39 +54,37 @@ class Layout:
     width: int  # number of `"`-separated fields
 
 
+_TOKEN = r'[A-Za-z0-9_\-]+=[^ "]*'
+_ENDS_QUOTED = rf'(?:{_TOKEN} )*[A-Za-z0-9_\-]+="[^"]*"'
+# the body of a plain line: bare tokens and `key="value"` tokens, one space apart, possibly one
+# space after a final quoted value
+_BODY_RE = re.compile(
+    rf"{_ENDS_QUOTED}(?: {_ENDS_QUOTED})*(?: {_TOKEN}(?: {_TOKEN})*| )?|{_TOKEN}(?: {_TOKEN})*"
+)
+# each token of a plain body in turn: its key, and `"` when its value is quoted
+_PAIR_RE = re.compile(r'([A-Za-z0-9_\-]+)=(?:(")[^"]*"|[^ "]*)')
+
+
 def layout_of(line: str) -> Layout | None:
-    """The layout of one line, or None when it is not plain `key=value` / `key="value"` text."""
-    parts = line.split('"')
-    if len(parts) % 2 == 0:  # unbalanced quotes
+    """The layout of one line, or None when it is not plain `key=value` / `key="value"` text.
+
+    Plain: after the framing (which ends before the first quote), tokens `key=value` (no space or
+    quote in the value) or `key="value"`, one space apart.
+    """
+    quote = line.find('"')
+    framing = _FRAMING_RE.match(line if quote < 0 else line[:quote])
+    start = framing.end()  # type: ignore[union-attr]
+    if not _BODY_RE.fullmatch(line, start):
         return None
     runs: list[tuple[str, ...]] = []
-    for j in range(0, len(parts), 2):
-        part = parts[j]
-        last = j == len(parts) - 1
-        if j == 0:
-            part = part[_FRAMING_RE.match(part).end() :]  # type: ignore[union-attr]
-        elif part:
-            if not part.startswith(" "):
-                return None
-            part = part[1:]
-        if not part:
-            if not last:
-                return None
-            runs.append(())
-            continue
-        keys: list[str] = []
-        tokens = part.split(" ")
-        for n, token in enumerate(tokens):
-            key, eq, value = token.partition("=")
-            if not eq or not _KEY.fullmatch(key):
-                return None
-            if not last and n == len(tokens) - 1 and value:
-                return None
-            keys.append(key)
-        runs.append(tuple(keys))
-    if not any(runs):  # blank or framing only: not a key=value line
-        return None
-    return Layout(tuple(runs), len(parts))
+    keys: list[str] = []
+    for key, quoted in _PAIR_RE.findall(line, start):
+        keys.append(key)
+        if quoted:
+            runs.append(tuple(keys))
+            keys = []
+    runs.append(tuple(keys))
+    return Layout(tuple(runs), 2 * len(runs) - 1)
 
 
 def layouts(texts: pl.Series) -> list[Layout]:

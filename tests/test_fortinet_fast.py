@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -77,6 +78,64 @@ def test_layout_of_quoted_bare_and_framing() -> None:
     assert fast.layout_of('{"date":"2024-03-05"}') is None
     assert fast.layout_of("CEF:0|Fortinet|Fortigate|7.2|13|traffic|5|src=10.0.0.1") is None
     assert fast.layout_of('date=2024-03-05 devname="a"x="b"') is None  # no space before key
+
+
+def _layout_by_splitting(line: str) -> fast.Layout | None:
+    """Reference for `layout_of`, written the plain way: split at quotes, then at spaces."""
+    parts = line.split('"')
+    if len(parts) % 2 == 0:
+        return None
+    runs: list[tuple[str, ...]] = []
+    for j in range(0, len(parts), 2):
+        part, last = parts[j], j == len(parts) - 1
+        if j == 0:
+            part = part[fast._FRAMING_RE.match(part).end() :]  # type: ignore[union-attr]
+        elif part:
+            if not part.startswith(" "):
+                return None
+            part = part[1:]
+        if not part:
+            if not last:
+                return None
+            runs.append(())
+            continue
+        keys = []
+        tokens = part.split(" ")
+        for n, token in enumerate(tokens):
+            key, eq, value = token.partition("=")
+            if not eq or not re.fullmatch(r"[A-Za-z0-9_\-]+", key):
+                return None
+            if not last and n == len(tokens) - 1 and value:
+                return None
+            keys.append(key)
+        runs.append(tuple(keys))
+    if not any(runs):
+        return None
+    return fast.Layout(tuple(runs), len(parts))
+
+
+_PIECES = st.sampled_from(
+    [
+        *["a", "b1", "=", " ", "  ", '"', 'x="', '" ', "k=v", " k=", "\t", ",", "\\", "é"],
+        *["<189>", "Dec  1 14:43:00 h ", "1 2024-01-01T00:00:00Z h a b c - ", "date=", "x=1"],
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=14))
+def test_layout_of_agrees_with_splitting(pieces: list[str]) -> None:
+    line = "".join(pieces)
+    assert fast.layout_of(line) == _layout_by_splitting(line)
+
+
+def test_layout_of_agrees_with_splitting_on_the_test_files() -> None:
+    lines = [LINE_7X.format(sid=1)]
+    for path in sorted(DATA.glob("*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    assert sum(fast.layout_of(line) is not None for line in lines) >= 30
+    for line in lines:
+        assert fast.layout_of(line) == _layout_by_splitting(line), line
 
 
 def test_layouts_keep_the_dominant_shapes_only() -> None:
