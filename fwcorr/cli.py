@@ -5,23 +5,37 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-import parsers
 from fwcorr import __version__
-from fwcorr.config import load_config
-from fwcorr.context import ParseContext
 from fwcorr.errors import ConfigError, FwcorrError, InputError
-from fwcorr.output import FORMATS, write_table
-from fwcorr.runner import ParseRun, parse_inputs
-from fwcorr.timez import normalize_zone
+from fwcorr.inputs import census_ahead
+from fwcorr.names import FORMATS, VENDORS
+
+if TYPE_CHECKING:
+    from fwcorr.context import ParseContext
+    from fwcorr.runner import ParseRun
+
+# Commands whose modules load only when used: name -> (module, attribute).
+_LAZY = {
+    "harvest": ("fwcorr.cli_harvest", "harvest_cmd"),
+    "iocs": ("fwcorr.cli_harvest", "iocs_group"),
+    "sweep": ("fwcorr.cli_engine", "sweep_cmd"),
+    "trace": ("fwcorr.cli_engine", "trace_cmd"),
+    "changes": ("fwcorr.cli_engine", "changes_cmd"),
+}
 
 
 def build_context(
     config: str | None, tz: tuple[str, ...] = (), host: str | None = None
 ) -> ParseContext:
     """ParseContext from the common options (--config, --tz DEVICE=ZONE, --host)."""
+    from fwcorr.config import load_config
+    from fwcorr.context import ParseContext
+    from fwcorr.timez import normalize_zone
+
     ctx = ParseContext(config=load_config(config), host=host)
     for item in tz:
         name, sep, zone = item.partition("=")
@@ -86,7 +100,22 @@ def evidence_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = _LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fwcorr")
 def cli() -> None:
     """fwcorr: firewall-log and port-proxy correlation for incident response."""
@@ -98,9 +127,7 @@ def cli() -> None:
     "--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory."
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="parquet", show_default=True)
-@click.option(
-    "--vendor", type=click.Choice(["auto", *parsers.PARSERS]), default="auto", show_default=True
-)
+@click.option("--vendor", type=click.Choice(["auto", *VENDORS]), default="auto", show_default=True)
 @evidence_options
 def parse_cmd(
     paths: tuple[str, ...],
@@ -112,9 +139,13 @@ def parse_cmd(
     host: str | None,
 ) -> None:
     """Parse firewall logs into normalized tables (connections, rule changes, rejects, summary)."""
-    ctx = build_context(config, tz, host)
     out_dir = Path(out)
     check_out_dir(out_dir, paths)
+    census_ahead(list(paths))  # hashing overlaps loading the parsers
+    from fwcorr.output import write_table
+    from fwcorr.runner import parse_inputs
+
+    ctx = build_context(config, tz, host)
     run = parse_inputs(list(paths), ctx, vendor)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table(run.connections, out_dir / "connections", fmt)
@@ -161,11 +192,12 @@ def hunt_cmd(
 
     Exit status: 0 = no high-severity findings, 1 = high-severity findings, 2 = usage/input error.
     """
+    out_dir = Path(out)
+    check_out_dir(out_dir, paths)
+    census_ahead(list(paths))  # hashing overlaps loading the engine
     from fwcorr.hunt import run_hunt
 
     ctx = build_context(config, tz, host)
-    out_dir = Path(out)
-    check_out_dir(out_dir, paths)
     for item in ioc_files:
         if not Path(item).is_file():
             raise InputError("no such IOC file", item)
@@ -200,14 +232,3 @@ def set_exit_code(code: int) -> None:
     """Commands that report findings set the process exit code (0 or 1)."""
     global _exit_code
     _exit_code = code
-
-
-from fwcorr.cli_harvest import harvest_cmd, iocs_group  # noqa: E402
-
-cli.add_command(harvest_cmd)
-cli.add_command(iocs_group)
-
-from fwcorr.cli_engine import COMMANDS as ENGINE_COMMANDS  # noqa: E402
-
-for _command in ENGINE_COMMANDS:
-    cli.add_command(_command)

@@ -12,6 +12,7 @@ import mmap
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -103,6 +104,44 @@ def take_census(path: Path) -> Census:
     return Census(h.hexdigest(), frozenset(present))
 
 
+# Censuses started ahead of time (census_ahead), keyed by file identity.
+_AHEAD: dict[tuple[str, int, int], Future[Census]] = {}
+
+
+def _identity(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+
+
+def census_ahead(paths: list[str]) -> None:
+    """Start hashing the files under `paths` in a background thread, so the work overlaps
+    with loading the rest of the program (best effort: a bad path is left to the real walk)."""
+    jobs: list[tuple[Path, Future[Census]]] = []
+    try:
+        for source in iter_sources(list(paths)):
+            key = _identity(source.path)
+            if key is not None and key not in _AHEAD:
+                _AHEAD[key] = Future()
+                jobs.append((source.path, _AHEAD[key]))
+    except (InputError, OSError):
+        pass
+    if not jobs:
+        return
+
+    def run() -> None:
+        for path, fut in jobs:
+            fut.set_running_or_notify_cancel()
+            try:
+                fut.set_result(take_census(path))
+            except Exception as exc:  # re-raised to whoever asks for this file's census
+                fut.set_exception(exc)
+
+    threading.Thread(target=run, name="fwcorr-census", daemon=True).start()
+
+
 def _decompressor(kind: str | None, fh: io.BufferedIOBase) -> io.BufferedIOBase:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=fh)  # type: ignore[return-value]
@@ -161,7 +200,8 @@ class Source:
         a second thread asking meanwhile waits for the first)."""
         with self._census_lock:
             if self._census is None:
-                self._census = take_census(self.path)
+                ahead = _AHEAD.get(_identity(self.path) or ("", 0, 0))
+                self._census = ahead.result() if ahead is not None else take_census(self.path)
             return self._census
 
     def head_bytes(self) -> bytes:

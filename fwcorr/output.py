@@ -8,7 +8,9 @@ from typing import Any
 
 import polars as pl
 
-FORMATS = ("parquet", "csv", "jsonl")
+from fwcorr.names import FORMATS
+
+__all__ = ["FORMATS", "neutralise_formulas", "write_table"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 
