@@ -126,8 +126,9 @@ def _value_pattern(key: str) -> str:
 
 # Checks and value sources are described as tuples so that layouts sharing a run, a quoted value
 # or a width share one column: ("eq", j, text), ("re", j, pattern), ("null", j), ("ok", j,
-# pattern), ("num", j), ("noeq", j), ("nobs", j), ("len", width); values are ("field", j) or
-# ("group", j, pattern, n).
+# pattern), ("num", j), ("noeq", j), ("nobs",), ("len", width); values are ("field", j),
+# ("group", j, pattern, n) (capture group n of a run regex with framing in front) or ("token",
+# j, splits, n, prefix) (token n of a run split at spaces, without its `key=` prefix).
 Check = tuple
 ValueFrom = tuple
 
@@ -155,10 +156,14 @@ def _describe(layout: Layout, wanted: set[str]) -> tuple[list[Check], dict[str, 
             take = [
                 k in wanted and k not in values and k not in bare[:n] for n, k in enumerate(bare)
             ]
-            if not any(take):  # nothing to read here: a match test is enough
-                tokens = [f"{re.escape(k)}={_value_pattern(k)}" for k in bare]
+            tokens = [f"{re.escape(k)}={_value_pattern(k)}" for k in bare]
+            if not any(take) or j > 0:  # a match test (no captures: much cheaper)
                 checks.append(("re", j, lead + " ".join(tokens) + tail + "$"))
-            else:
+                # a matching run is " k1=v1 k2=v2 ...": the values are its space-split tokens
+                for n, (k, t) in enumerate(zip(bare, take, strict=True), start=1):
+                    if t:
+                        values[k] = ("token", j, len(bare), n, len(k) + 1)
+            else:  # framing in front: capture the values
                 groups = [
                     f"{re.escape(k)}=({_value_pattern(k)})"
                     if t
@@ -180,14 +185,15 @@ def _describe(layout: Layout, wanted: set[str]) -> tuple[list[Check], dict[str, 
                     checks.append(("num", j + 1))
     for j in range(1, layout.width, 2):
         checks.append(("noeq", j))
-        checks.append(("nobs", j))
+    if layout.width > 1:
+        checks.append(("nobs",))
     # the fields must cover the whole line: nothing was cut off or added after the layout
     checks.append(("len", layout.width))
     return checks, values
 
 
 def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
-    kind, arg = check[0], check[1]
+    kind, arg = check[0], check[1] if len(check) > 1 else -1
     col = pl.col(f"f{arg}")
     if kind == "eq":
         return col == check[2]
@@ -201,8 +207,8 @@ def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
         return col.str.contains(_QUOTED_NUMERIC)
     if kind == "noeq":
         return ~col.str.contains("=", literal=True).fill_null(False)
-    if kind == "nobs":
-        return ~col.str.ends_with("\\").fill_null(False)
+    if kind == "nobs":  # no quoted value ends with `\`: the other checks leave `\"` nowhere else
+        return ~pl.col("_text").str.contains('\\"', literal=True)
     covered = pl.sum_horizontal([pl.col(f"f{j}").str.len_bytes().fill_null(0) for j in range(arg)])
     return covered + (arg - 1) == pl.col("_len")
 
@@ -210,6 +216,9 @@ def _check_expr(check: Check, structs: dict[tuple[int, str], str]) -> pl.Expr:
 def _source_expr(source: ValueFrom, structs: dict[tuple[int, str], str]) -> pl.Expr:
     if source[0] == "field":
         return pl.col(f"f{source[1]}")
+    if source[0] == "token":
+        _, j, splits, n, prefix = source
+        return pl.col(structs[(j, splits)]).struct.field(f"field_{n}").str.slice(prefix)
     return pl.col(structs[(source[1], source[2])]).struct.field(str(source[3]))
 
 
@@ -238,20 +247,26 @@ def _run(
     """Key columns plus `_m<i>` (row matches layout i) and `_fast` (matches any)."""
     wanted = set(keys)
     described = [_describe(layout, wanted) for layout in found]
-    structs: dict[tuple[int, str], str] = {}
+    # struct columns: capture groups of a run regex (j, pattern) or a run's tokens (j, splits)
+    structs: dict[tuple[int, str | int], str] = {}
     checks: dict[Check, str] = {}
-    for layout_checks, _ in described:
+    for layout_checks, values in described:
         for check in layout_checks:
             if check[0] == "ok" and (check[1], check[2]) not in structs:
                 structs[(check[1], check[2])] = f"_s{len(structs)}"
             checks.setdefault(check, f"_c{len(checks)}")
+        for source in values.values():
+            if source[0] == "token" and (source[1], source[2]) not in structs:
+                structs[(source[1], source[2])] = f"_s{len(structs)}"
     frame = fields.lazy().with_columns(
-        text.str.len_bytes().alias("_len"), eligible.alias("_eligible")
+        text.str.len_bytes().alias("_len"), text.alias("_text"), eligible.alias("_eligible")
     )
     frame = frame.with_columns(
         [
-            pl.col(f"f{j}").str.extract_groups(pattern).alias(name)
-            for (j, pattern), name in structs.items()
+            pl.col(f"f{j}").str.split_exact(" ", how).alias(name)
+            if isinstance(how, int)
+            else pl.col(f"f{j}").str.extract_groups(how).alias(name)
+            for (j, how), name in structs.items()
         ]
     )
     frame = frame.with_columns(
