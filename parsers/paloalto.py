@@ -34,7 +34,7 @@ from parsers.paloalto_split import (
     split_source,
     split_text,
 )
-from parsers.paloalto_time import parse_headers
+from parsers.paloalto_time import offsets_for, parse_headers
 
 __all__ = ["NAME", "parse", "sniff"]
 
@@ -108,8 +108,30 @@ def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
     return fields
 
 
+def _header_needed(fields: pl.DataFrame) -> bool:
+    """Whether any record may fall back on its syslog header: THREAT/CONFIG rows, or TRAFFIC
+    rows without a device name or without an offset in the high-resolution timestamp."""
+    name, stamp = f"f{TRAFFIC['device_name']}", f"f{TRAFFIC['high_res_timestamp']}"
+    if name not in fields.columns or stamp not in fields.columns:
+        return True
+    f3, dev = pl.col("f3"), pl.col(name)
+    traffic_ok = (
+        (f3 == "TRAFFIC")
+        & dev.is_not_null()
+        & ~dev.str.starts_with(" ")
+        & offsets_for(fields, stamp).is_not_null()
+    )
+    other = f3.is_in(["TRAFFIC", "THREAT", "CONFIG"]).not_()
+    return not fields.select((traffic_ok | other).fill_null(False).all()).item()
+
+
 def _headers(fields: pl.DataFrame) -> pl.DataFrame:
-    """Attach hdr_host / hdr_offset parsed from the syslog header before the record."""
+    """Attach hdr_host / hdr_offset parsed from the syslog header before the record (null when
+    no record needs them: their device name and offset are in the record)."""
+    if not _header_needed(fields):
+        return fields.with_columns(
+            pl.lit(None, pl.String).alias("hdr_host"), pl.lit(None, pl.Int32).alias("hdr_offset")
+        )
     firsts = fields.get_column("f0").unique()
     table = parse_headers(firsts.str.strip_suffix("1")).with_columns(
         (pl.col("header") + "1").alias("f0")

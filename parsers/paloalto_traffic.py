@@ -11,7 +11,7 @@ import re
 import polars as pl
 
 from fwcorr.config import SiteConfig
-from parsers.paloalto_ip import canonical, non_ipv4, other_forms
+from parsers.paloalto_ip import V4, canonical, non_ipv4, other_forms
 from parsers.paloalto_split import tidy
 from parsers.paloalto_time import PANOS_TIME, offsets_for, to_utc, tz_source
 
@@ -171,14 +171,22 @@ def _survey(
         .unique()
         .implode()
         .alias("__actions"),
-        non_ipv4(list(_IPS)).alias("__ips"),
+        pl.all_horizontal(_all_ipv4(c) for c in _IPS).alias("__v4"),
         *edge,
     ).row(0, named=True)
     for raw in got["__actions"]:  # rare spellings, once each
         if raw is not None:
             amap[raw] = normalise_action(raw)
     dirty = [c for c in text_cols if got[f"__edge_{c}"]]
-    return amap, other_forms(got["__ips"]), dirty
+    others = {} if got["__v4"] else other_forms(frame.select(non_ipv4(list(_IPS))).item().to_list())
+    return amap, others, dirty
+
+
+def _all_ipv4(column: str) -> pl.Expr:
+    """Aggregate: every value of `column` is a dotted quad (NAT's 0.0.0.0 checked by equality)."""
+    col = pl.col(column)
+    rest = col.filter(col != "0.0.0.0") if column.startswith("nat") else col.drop_nulls()
+    return rest.str.contains(V4).all()
 
 
 def to_connections(
@@ -214,7 +222,11 @@ def to_connections(
         **{f"{c}_ip": canonical(c, others) for c in _IPS},
         __off=offsets_for(frame, "high_res_timestamp"),
         __start=start_naive,
-        __local=pl.coalesce(start_naive, gen_naive),
+        # TRAFFIC always carries a start time: the generated time is only parsed for the rows
+        # that fail without it (the exact retry), saving a pass over every row
+        __local=pl.coalesce(start_naive, gen_naive)
+        if exact or log_type != "TRAFFIC"
+        else start_naive,
         **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
     )
     lf = lf.with_columns(
