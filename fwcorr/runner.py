@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
@@ -64,10 +65,13 @@ class ParseRun:
 iso = iso_z  # one ISO-8601 Z formatter for all output
 
 
-def _claim(registry: dict[str, ModuleType], source: Source, only: str | None) -> ModuleType | None:
-    for name, module in registry.items():
+def _claim(
+    registry: Mapping[str, ModuleType], source: Source, only: str | None
+) -> ModuleType | None:
+    for name in registry:
         if only not in (None, "auto", name):
             continue
+        module = registry[name]
         if module.sniff(source):
             return module
     return None

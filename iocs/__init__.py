@@ -6,25 +6,16 @@ parse(source, ctx) -> ParseResult carrying `portproxy_events`.
 
 from __future__ import annotations
 
-from types import ModuleType
+from fwcorr.registry import ModuleRegistry
 
-from iocs import (
-    src_cmdlines,
-    src_eventlog,
-    src_mde,
-    src_netsh_output,
-    src_regfile,
-    src_regquery,
-    src_velociraptor,
+SOURCES = ModuleRegistry(
+    {
+        "velociraptor": "iocs.src_velociraptor",
+        "mde": "iocs.src_mde",
+        "eventlog": "iocs.src_eventlog",
+        "regfile": "iocs.src_regfile",
+        "reg_query": "iocs.src_regquery",
+        "netsh_output": "iocs.src_netsh_output",
+        "cmdlines": "iocs.src_cmdlines",
+    }
 )
-
-# Order matters: the first reader whose sniff() claims a file harvests it (most specific first).
-SOURCES: dict[str, ModuleType] = {
-    "velociraptor": src_velociraptor,
-    "mde": src_mde,
-    "eventlog": src_eventlog,
-    "regfile": src_regfile,
-    "reg_query": src_regquery,
-    "netsh_output": src_netsh_output,
-    "cmdlines": src_cmdlines,
-}

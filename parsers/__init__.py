@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import ModuleType
+from fwcorr.registry import ModuleRegistry
 
-from parsers import fortinet, paloalto, windows
-
-# Order matters: the first parser whose sniff() claims a file parses it.
-PARSERS: dict[str, ModuleType] = {
-    "paloalto": paloalto,
-    "fortinet": fortinet,
-    "windows": windows,
-}
+PARSERS = ModuleRegistry(
+    {
+        "paloalto": "parsers.paloalto",
+        "fortinet": "parsers.fortinet",
+        "windows": "parsers.windows",
+    }
+)
