@@ -12,7 +12,6 @@ with a reason.
 from __future__ import annotations
 
 import codecs
-import io
 import mmap
 import os
 import re
@@ -222,7 +221,7 @@ def _read(piece: bytes) -> pl.DataFrame:
     if b"\r" not in piece:
         try:
             return (
-                pl.scan_lines(io.BytesIO(piece), name="text")
+                pl.scan_lines(piece, name="text")
                 .with_row_index("line", offset=1)
                 .select(pl.col("line").cast(pl.Int64), "text", cef)
                 .collect()

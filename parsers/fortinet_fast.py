@@ -14,7 +14,6 @@ value (the per-key regex could find a key there), a backslash before a quote, a 
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -107,7 +106,7 @@ def split_fields(data: Path | bytes, width: int) -> pl.DataFrame | None:
     """Each line of `data` split at every `"` into columns f0..f{width-1} (None if unreadable)."""
     try:
         return pl.read_csv(
-            io.BytesIO(data) if isinstance(data, bytes) else data,
+            data,  # bytes are read in place (a BytesIO is copied first)
             separator='"',
             quote_char=None,
             has_header=False,

@@ -70,11 +70,25 @@ def _named(frame: pl.DataFrame, positions: dict[str, int]) -> pl.DataFrame:
     )
 
 
+def _starts_record() -> pl.Expr:
+    """The first field ends with the FUTURE_USE `1` (alone, or after a syslog header)."""
+    f0 = pl.col("f0")
+    return (f0 == "1") | f0.str.ends_with(" 1") | f0.str.ends_with("\t1")
+
+
+def _all_traffic(split: Split) -> bool:
+    """Every row is a TRAFFIC record start and nothing was rejected while splitting."""
+    if split.rejects or split.fields.height == 0:
+        return False
+    every = ((pl.col("f3") == "TRAFFIC") & _starts_record()).fill_null(False).all()
+    return bool(split.fields.select(every).item())
+
+
 def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
     """Rows that are PAN-OS records (realigning odd headers); the rest settled in `pending`."""
     fields = split.fields
     f0, f3 = pl.col("f0"), pl.col("f3")
-    start = (f0 == "1") | f0.str.ends_with(" 1") | f0.str.ends_with("\t1")
+    start = _starts_record()
     if not split.rejects and fields.select((start & f3.is_in(TYPES)).fill_null(False).all()).item():
         return fields  # every row starts a record of a known type (the usual case)
     fields = fields.with_columns(__ok=(start & f3.is_in(TYPES)).fill_null(False))
@@ -203,16 +217,21 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     if head and paloalto_export.is_export_header(head[0]):
         return paloalto_export.parse_export(source, ctx)
     split = split_source(source)
-    if split.partial:  # THREAT/CONFIG rows need columns the fast TRAFFIC read skipped
-        need = split.fields.filter(pl.col("f3").is_in(NEEDS_ALL_FIELDS)).get_column("line")
-        complete_rows(source, split, need.to_list())
     pending = Pending(non_records=split.blank)
-    fields = _shape(split, source, pending)
-    fields = _truncated_last(split, source, fields, pending)
-    fields = _headers(fields)
-    fields = _check_other_types(fields, pending)
+    if _all_traffic(split):  # the usual file: one check settles shape, types and counts
+        fields = _truncated_last(split, source, split.fields, pending)
+        fields = _headers(fields)
+        counts = {"TRAFFIC": fields.height}
+    else:
+        if split.partial:  # THREAT/CONFIG rows need columns the fast TRAFFIC read skipped
+            need = split.fields.filter(pl.col("f3").is_in(NEEDS_ALL_FIELDS)).get_column("line")
+            complete_rows(source, split, need.to_list())
+        fields = _shape(split, source, pending)
+        fields = _truncated_last(split, source, fields, pending)
+        fields = _headers(fields)
+        fields = _check_other_types(fields, pending)
+        counts = dict(fields.group_by("f3").len().iter_rows())
     types = fields.get_column("f3")
-    counts = dict(fields.group_by("f3").len().iter_rows())
     for t, n in counts.items():
         if t not in ("TRAFFIC", "THREAT", "CONFIG"):
             pending.other_types[t] = n
