@@ -243,16 +243,19 @@ def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
         state.broken_quotes += part.broken_quotes
         state.cef_lines += part.cef_lines
         state.non_records += part.non_records
-        if units:
-            shift = pl.col("src_line") + units
-            part.conns = [f.with_columns(shift) for f in part.conns]
-            part.changes = [f.with_columns(shift) for f in part.changes]
-            part.rejects = [f.with_columns(pl.col("line") + units) for f in part.rejects]
+        if units:  # Series arithmetic: an expression would first align the frames' chunks
+            part.conns = [_shift(f, "src_line", units) for f in part.conns]
+            part.changes = [_shift(f, "src_line", units) for f in part.changes]
+            part.rejects = [_shift(f, "line", units) for f in part.rejects]
         state.conns.extend(part.conns)
         state.changes.extend(part.changes)
         state.rejects.extend(part.rejects)
         units += height
     return state, units
+
+
+def _shift(frame: pl.DataFrame, column: str, by: int) -> pl.DataFrame:
+    return frame.with_columns(frame.get_column(column) + by)
 
 
 @dataclass
