@@ -29,8 +29,10 @@ from parsers.paloalto_layout import (
 from parsers.paloalto_split import (
     Split,
     complete_rows,
+    fast_path_ok,
     fetch_lines,
     realign,
+    split_general,
     split_source,
     split_text,
 )
@@ -217,6 +219,14 @@ def parse(source: Source, ctx: ParseContext) -> ParseResult:
     if head and paloalto_export.is_export_header(head[0]):
         return paloalto_export.parse_export(source, ctx)
     split = split_source(source)
+    result = _parse_split(split, source, ctx)
+    if split.confirm and not fast_path_ok(source):  # quotes/braces/NUL past the head
+        result = _parse_split(split_general(source), source, ctx)
+    return result
+
+
+def _parse_split(split: Split, source: Source, ctx: ParseContext) -> ParseResult:
+    """Shape, classify and map the split lines of one file."""
     pending = Pending(non_records=split.blank)
     if _all_traffic(split):  # the usual file: one check settles shape, types and counts
         fields = _truncated_last(split, source, split.fields, pending)

@@ -37,6 +37,7 @@ class Split:
     lines: pl.DataFrame | None = None  # (line, text) when the text was read (general path)
     ends_with_newline: bool = True
     partial: bool = False  # fast read of TRAFFIC columns only (see complete_rows)
+    confirm: bool = False  # fast read still to be confirmed by fast_path_ok
 
 
 def _plain_utf8(source: Source) -> bool:
@@ -218,16 +219,22 @@ def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Spli
 
 
 def split_source(source: Source) -> Split:
-    """Fields of every line of a PAN-OS syslog file.
+    """Fields of every line of a PAN-OS syslog file, read fast when the head looks plain.
 
-    The fast read starts as soon as the head looks plain; the full-file census (hashed in the
-    same pass, usually by the runner's thread meanwhile) then confirms it or sends the file down
-    the general path.
+    A fast split is provisional (`confirm` set): the caller checks fast_path_ok once the
+    full-file census (hashed in the same pass, in a background thread) is in, and re-splits
+    with split_general when a quote, brace or NUL turned up after the head.
     """
     if _plain_utf8(source) and _head_plain(source):
         split = read_fast(source)
-        if split is not None and fast_path_ok(source):
+        if split is not None:
+            split.confirm = True
             return split
+    return split_general(source)
+
+
+def split_general(source: Source) -> Split:
+    """Fields of every line via the decoded text (quotes, braces, odd bytes)."""
     data = source.text_bytes()
     try:
         data.decode("utf-8")

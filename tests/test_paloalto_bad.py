@@ -188,3 +188,48 @@ def test_record_cut_inside_its_type_name_is_rejected(tmp_path: Path) -> None:
     ]
     assert result.stats["by_type"] == {"TRAFFIC": 2}
     assert _reconciles(result)
+
+
+def _late(tmp_path: Path, late_line: str) -> tuple[Path, int]:
+    """A plain file with more than 64 KiB of good lines before `late_line`, then one more."""
+    n = 65536 // len(GOOD) + 5
+    path = tmp_path / "late.log"
+    path.write_bytes(
+        ("\n".join([GOOD] * n + [late_line, GOOD_81]) + "\n").encode("utf-8", "surrogateescape")
+    )
+    return path, n + 1
+
+
+def test_quoted_field_past_the_head_is_split_properly(tmp_path: Path) -> None:
+    """The fast read trusts the first 64 KiB; a quoted comma later must still not shift fields."""
+    fields = next(csv.reader([GOOD.split(" ", 4)[-1]]))
+    fields[11] = "allow, then log"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    path, late = _late(tmp_path, "<14>Dec  4 09:15:03 PA-EDGE-01 " + buf.getvalue())
+    result = _parse(path)
+    assert result.stats["fast_path"] is False
+    assert (result.records, result.rejected) == (late + 1, 0)
+    row = result.connections.filter(pl.col("src_line") == late).row(0, named=True)
+    assert (row["rule"], row["nat_dst_port"], row["device"]) == (
+        "allow, then log",
+        8443,
+        "PA-EDGE-01",
+    )
+
+
+def test_nul_padding_past_the_head_is_not_taken_as_data(tmp_path: Path) -> None:
+    path, late = _late(tmp_path, "\x00" * 16)
+    result = _parse(path)
+    assert result.stats["fast_path"] is False
+    assert result.records == late
+    assert _reconciles(result)
+
+
+def test_invalid_utf8_past_the_head_keeps_the_line(tmp_path: Path) -> None:
+    bad = GOOD.replace(",NAT-IN-9999,", ",NAT-IN-\udcff9999,")  # a lone 0xFF byte in the rule
+    path, late = _late(tmp_path, bad)
+    result = _parse(path)
+    assert (result.records, result.rejected) == (late + 1, 0)
+    row = result.connections.filter(pl.col("src_line") == late).row(0, named=True)
+    assert row["rule"] == "NAT-IN-\ufffd9999"
