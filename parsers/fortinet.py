@@ -220,15 +220,18 @@ def _read(piece: bytes) -> pl.DataFrame:
     cef = pl.col("text").str.contains(_CEF).alias("_cef")
     if b"\r" not in piece:
         try:
+            # one chunk per column: the reader's ~130 chunks never line up with the quote split's,
+            # and every later expression over columns of both would first re-align them
             return (
                 pl.scan_lines(piece, name="text")
                 .with_row_index("line", offset=1)
                 .select(pl.col("line").cast(pl.Int64), "text", cef)
                 .collect()
+                .rechunk()
             )
         except pl.exceptions.ComputeError:  # invalid UTF-8: read_lines repairs it
             pass
-    return read_lines(piece).with_columns(cef)
+    return read_lines(piece).with_columns(cef).rechunk()
 
 
 def _merge(parts: list[tuple[int, _State]]) -> tuple[_State, int]:
@@ -274,7 +277,7 @@ def _fields(raw: bytes, lines: pl.DataFrame) -> _Fields | None:
     frame = fast.split_fields(raw, max(lay.width for lay in found))
     if frame is None or frame.height != lines.height:
         return None
-    return _Fields(frame, found)
+    return _Fields(frame.rechunk(), found)  # one chunk per column, like the lines
 
 
 def _fast_keys(
