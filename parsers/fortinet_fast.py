@@ -86,6 +86,10 @@ def layout_of(line: str) -> Layout | None:
     return Layout(tuple(runs), 2 * len(runs) - 1)
 
 
+_QUOTED_VALUE = r'"[^"]*"'
+_BARE_VALUE = r'=[^ "]*( |$)'
+
+
 def layouts(texts: pl.Series) -> list[Layout]:
     """Dominant layouts in a sample of the lines (most frequent first)."""
     n = texts.len()
@@ -93,12 +97,22 @@ def layouts(texts: pl.Series) -> list[Layout]:
     rest = texts.slice(SAMPLE_HEAD)
     if rest.len() > SAMPLE_SPREAD:
         rest = rest.gather_every(rest.len() // SAMPLE_SPREAD)
-    sample = pl.concat([head, rest]).drop_nulls().to_list()
-    if not n or not sample:
+    sample = pl.concat([head, rest]).drop_nulls()
+    if not n or not sample.len():
         return []
-    counts = Counter(layout_of(line) for line in sample)
+    # lines that differ only in their values (quoted, or bare up to a space) have one layout:
+    # layout_of reads one line per such skeleton, in order of first appearance
+    skeleton = sample.str.replace_all(_QUOTED_VALUE, '""').str.replace_all(_BARE_VALUE, "=$1")
+    groups = (
+        pl.DataFrame({"skeleton": skeleton, "line": sample})
+        .group_by("skeleton", maintain_order=True)
+        .agg(pl.len().alias("lines"), pl.first("line"))
+    )
+    counts: Counter[Layout | None] = Counter()
+    for lines, line in groups.select("lines", "line").iter_rows():
+        counts[layout_of(line)] += lines
     counts.pop(None, None)
-    floor = max(2, int(len(sample) * MIN_SHARE))
+    floor = max(2, int(sample.len() * MIN_SHARE))
     return [lay for lay, c in counts.most_common(MAX_LAYOUTS) if c >= floor]  # type: ignore[misc]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -142,6 +143,27 @@ def test_layouts_keep_the_dominant_shapes_only() -> None:
     lines = [LINE_7X.format(sid=i) for i in range(300)] + ['date=2024-03-05 odd="1"']
     found = fast.layouts(pl.Series(lines))
     assert found == [fast.layout_of(lines[0])]
+
+
+@pytest.mark.parametrize("share", [0.0, 0.01])
+def test_layouts_match_layout_of_on_every_sampled_line(
+    monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    """One layout_of per value-free skeleton finds the layouts one per sampled line finds."""
+    monkeypatch.setattr(fast, "MIN_SHARE", share)
+    lines = [LINE_7X.format(sid=i) for i in range(40)]
+    lines += [line.replace('action="close"', 'action="a b"') for line in lines[:5]]
+    lines += [line.replace("srcport=51234", 'srcport=5"1" x=') for line in lines[:3]]
+    lines += [line.replace('devname="FGT-EDGE-01"', 'devname=x"FGT"') for line in lines[:3]]
+    for path in sorted(DATA.glob("*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines() * 2
+    counts = Counter(fast.layout_of(line) for line in lines)
+    counts.pop(None)
+    floor = max(2, int(len(lines) * share))
+    want = [lay for lay, c in counts.most_common(fast.MAX_LAYOUTS) if c >= floor]
+    monkeypatch.setattr(fast, "SAMPLE_HEAD", len(lines))
+    assert len(want) >= 3
+    assert fast.layouts(pl.Series(lines)) == want
 
 
 def test_fast_path_takes_plain_lines_and_leaves_odd_ones() -> None:
