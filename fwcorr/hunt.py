@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from fwcorr import __version__
 from fwcorr.context import ParseContext
+from fwcorr.output import write_parquet
 from fwcorr.runner import ParseRun, iso, parse_inputs
 from fwcorr.schema import IOC
 
@@ -345,14 +346,14 @@ def write_outputs(
     (out_dir / "findings.json").write_text(
         json.dumps(findings, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
-    run.connections.write_parquet(out_dir / "connections.parquet")
-    triaged.with_columns(
-        pl.col("reasons").cast(pl.List(pl.String)) if "reasons" in triaged.columns else pl.lit(None)
-    ).write_parquet(out_dir / "rule_changes.parquet")
-    hits.write_parquet(out_dir / "hits.parquet")
-    harvest.table.write_parquet(out_dir / "portproxies.parquet")
-    run.portproxy_events.write_parquet(out_dir / "portproxy_events.parquet")
-    traced.frame.write_parquet(out_dir / "traces.parquet")
+    write_parquet(run.connections, out_dir / "connections.parquet")
+    reasons = pl.col("reasons").cast(pl.List(pl.String))
+    changes = triaged.with_columns(reasons if "reasons" in triaged.columns else pl.lit(None))
+    write_parquet(changes, out_dir / "rule_changes.parquet")
+    write_parquet(hits, out_dir / "hits.parquet")
+    write_parquet(harvest.table, out_dir / "portproxies.parquet")
+    write_parquet(run.portproxy_events, out_dir / "portproxy_events.parquet")
+    write_parquet(traced.frame, out_dir / "traces.parquet")
     rejects.sort("path", "line").write_ndjson(out_dir / "rejects.jsonl")
 
 

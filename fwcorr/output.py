@@ -51,11 +51,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# zstd level 1: about 5 % larger than the default level 3 on connection tables, and faster to
+# write; min/max statistics stay on (row-group pruning by time for whoever queries the files).
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
+
+
+def write_parquet(frame: pl.DataFrame, target: Path) -> None:
+    """The one Parquet writer for fwcorr's output tables."""
+    frame.write_parquet(target, **PARQUET_OPTIONS)
+
+
 def write_table(frame: pl.DataFrame, path: Path, fmt: str = "parquet") -> Path:
     """Write `frame` to `path` (suffix added from fmt) and return the written path."""
     target = path.with_suffix("." + fmt)
     if fmt == "parquet":
-        frame.write_parquet(target)
+        write_parquet(frame, target)
     elif fmt == "csv":
         flat = neutralise_formulas(_flatten_nested(frame))
         flat.with_columns(

@@ -7,6 +7,7 @@ Input: a frame of named PAN-OS fields (keys of paloalto_layout.TRAFFIC, as text)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -155,31 +156,49 @@ _TEXT = (
 _IPS = ("src", "dst", "natsrc", "natdst")
 
 
-def _survey(
-    frame: pl.DataFrame, text_cols: list[str]
-) -> tuple[dict[str, str | None], dict[str, str | None], list[str]]:
-    """One pass for the data-dependent choices: (action map incl. the file's rare spellings,
-    canonical forms of the non-IPv4 addresses, text columns with padding to strip)."""
-    amap: dict[str, str | None] = dict(_KNOWN_ACTIONS)
+@dataclass
+class Survey:
+    """Data-dependent choices for one frame, from one aggregate pass."""
+
+    actions: dict[str, str | None]  # raw action -> normalised, for the values present
+    others: dict[str, str | None]  # non-IPv4 address text -> canonical (other_forms)
+    dirty: list[str]  # text columns with padding to strip
+    protocols: list[str]  # distinct protocol texts
+
+    def action(self) -> pl.Expr:
+        """Normalised action; the column itself when every value is already normal."""
+        if all(k == v for k, v in self.actions.items()):
+            return pl.col("action")
+        return pl.col("action").replace_strict(self.actions, default=None, return_dtype=pl.String)
+
+    def protocol(self) -> pl.Expr:
+        """Lower-case protocol; the column itself when it already is."""
+        if all(p == p.lower() for p in self.protocols):
+            return pl.col("proto")
+        return pl.col("proto").str.to_lowercase()
+
+
+def _survey(frame: pl.DataFrame, text_cols: list[str]) -> Survey:
+    """One pass for the data-dependent choices (see Survey)."""
     edge = [
         (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(f"__edge_{c}")
         for c in text_cols
     ]
     got = frame.select(
-        pl.col("action")
-        .filter(~pl.col("action").is_in(list(amap)))
-        .unique()
-        .implode()
-        .alias("__actions"),
+        pl.col("action").drop_nulls().unique().implode().alias("__actions"),
+        pl.col("proto").drop_nulls().unique().implode().alias("__protos"),
         pl.all_horizontal(_all_ipv4(c) for c in _IPS).alias("__v4"),
         *edge,
     ).row(0, named=True)
-    for raw in got["__actions"]:  # rare spellings, once each
-        if raw is not None:
-            amap[raw] = normalise_action(raw)
+    actions = {  # keyed by the text as read and as stripped (padded columns are tidied next)
+        key: _KNOWN_ACTIONS.get(raw) or normalise_action(raw)
+        for raw in got["__actions"]
+        for key in {raw, raw.strip()}
+        if key
+    }
     dirty = [c for c in text_cols if got[f"__edge_{c}"]]
     others = {} if got["__v4"] else other_forms(frame.select(non_ipv4(list(_IPS))).item().to_list())
-    return amap, others, dirty
+    return Survey(actions, others, dirty, list(got["__protos"]))
 
 
 def _all_ipv4(column: str) -> pl.Expr:
@@ -212,14 +231,14 @@ def to_connections(
     ]  # fmt: skip
     raw = _ensure(frame, keys)
     frame = tidy(raw, keys, force=True) if exact else raw
-    amap, others, dirty = _survey(frame, [] if exact else list(_TEXT))
-    frame = tidy(frame, dirty, force=True) if dirty else frame
+    survey = _survey(frame, [] if exact else list(_TEXT))
+    frame = tidy(frame, survey.dirty, force=True) if survey.dirty else frame
     start_naive = pl.col("start").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     gen_naive = pl.col("time_generated").str.strptime(pl.Datetime("us"), PANOS_TIME, strict=False)
     zone, hdr_off = pl.col("zone"), pl.col("hdr_offset")
     checks = _checks(require_elapsed, log_type)
     lf = frame.lazy().with_columns(
-        **{f"{c}_ip": canonical(c, others) for c in _IPS},
+        **{f"{c}_ip": canonical(c, survey.others) for c in _IPS},
         __off=offsets_for(frame, "high_res_timestamp"),
         __start=start_naive,
         # TRAFFIC always carries a start time: the generated time is only parsed for the rows
@@ -259,8 +278,8 @@ def to_connections(
         pl.lit("paloalto").alias("vendor"),
         "device",
         pl.lit(log_type.lower()).alias("log_type"),
-        pl.col("action").replace_strict(amap, default=None, return_dtype=pl.String),
-        pl.col("proto").str.to_lowercase().alias("protocol"),
+        survey.action().alias("action"),
+        survey.protocol().alias("protocol"),
         pl.col("src_ip"),
         pl.col("__sport").alias("src_port"),
         pl.col("dst_ip"),

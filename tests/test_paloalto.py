@@ -448,3 +448,19 @@ def test_offset_change_after_the_sampled_head_is_honoured(tmp_path: Path) -> Non
     assert ts.len() == 1001
     assert ts[0] == _utc(2026, 12, 4, 14, 14, 50)
     assert ts[1000] == _utc(2026, 12, 4, 13, 14, 50)
+
+
+def test_padded_and_cased_action_and_protocol_in_the_same_file(tmp_path: Path) -> None:
+    """Per-file spellings: padded, upper-case and hyphen/space variants all normalise."""
+    base = (DATA / "traffic_10x_nat.log").read_text().rstrip("\n").split(",")
+    lines = []
+    for action, proto in ((" reset-both ", "TCP"), ("drop ICMP", "icmp"), ("allow", " udp ")):
+        fields = list(base)
+        fields[30], fields[29] = action, proto
+        lines.append(",".join(fields))
+    path = tmp_path / "spellings.log"
+    path.write_text("\n".join(lines) + "\n")
+    result = paloalto.parse(Source(path, path.name), ParseContext())
+    got = result.connections.select("action", "protocol").rows()
+    assert got == [("reset", "tcp"), ("drop", "icmp"), ("allow", "udp")]
+    assert result.rejected == 0
