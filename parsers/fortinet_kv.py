@@ -204,14 +204,12 @@ def canonical_ip(series: pl.Series) -> tuple[pl.Series, pl.Series]:
             continue
         mapped = addr.ipv4_mapped
         mapping[value] = str(mapped) if mapped is not None else addr.compressed
-    if mapping:
+    canonical = pl.when(is_v4).then(text)
+    if mapping:  # (no IPv6 text in the column: no per-row null list to build and merge)
         v6 = text.replace_strict(
             list(mapping), list(mapping.values()), default=None, return_dtype=pl.String
         )
-    else:
-        v6 = pl.Series(text.name, [None] * text.len(), dtype=pl.String)
-    out = pl.select(
-        pl.when(is_v4).then(text).otherwise(v6).alias(text.name),
-    ).to_series()
+        canonical = canonical.otherwise(v6)
+    out = pl.select(canonical.alias(text.name)).to_series()
     valid = text.is_null() | out.is_not_null()
     return out, valid

@@ -394,3 +394,24 @@ def test_garbage_never_breaks_good_lines(noise: list[str]) -> None:
     good = result.connections.filter(pl.col("session_id") == "8842113")
     assert good.get_column("src_line").to_list()[:1] == [1]
     assert len(lines) in good.get_column("src_line").to_list()
+
+
+@pytest.mark.parametrize(
+    ("values", "canonical", "valid"),
+    [
+        (["10.0.0.1", None, "256.1.1.1"], ["10.0.0.1", None, None], [True, True, False]),
+        (
+            ["2001:DB8::0:1", "::ffff:10.0.0.2", "10.0.0.3", "fe80::1%port1", "1:2:3", None],
+            ["2001:db8::1", "10.0.0.2", "10.0.0.3", "fe80::1", None, None],
+            [True, True, True, True, False, True],
+        ),
+        ([None, None], [None, None], [True, True]),
+    ],
+)
+def test_canonical_ip_with_and_without_ipv6_text(
+    values: list, canonical: list, valid: list
+) -> None:
+    out, ok = kv.canonical_ip(pl.Series("srcip", values, dtype=pl.String))
+    assert out.name == "srcip" and out.dtype == pl.String
+    assert out.to_list() == canonical
+    assert ok.to_list() == valid
