@@ -14,7 +14,7 @@ import polars as pl
 from fwcorr.config import SiteConfig
 from parsers.paloalto_ip import V4, canonical, non_ipv4, other_forms
 from parsers.paloalto_split import tidy
-from parsers.paloalto_time import PANOS_TIME, offsets_for, to_utc, tz_source
+from parsers.paloalto_time import PANOS_TIME, offsets_for, shift, to_utc, tz_source
 
 _NUMERIC = ("repeatcnt", "bytes_sent", "bytes_received", "packets", "elapsed")
 _PORTS = ("sport", "dport", "natsport", "natdport")
@@ -164,6 +164,8 @@ class Survey:
     others: dict[str, str | None]  # non-IPv4 address text -> canonical (other_forms)
     dirty: list[str]  # text columns with padding to strip
     protocols: list[str]  # distinct protocol texts
+    offsets: pl.Expr  # each record's own UTC offset (high-resolution timestamp), minutes
+    every_offset: bool  # no record lacks one
 
     def action(self) -> pl.Expr:
         """Normalised action; the column itself when every value is already normal."""
@@ -184,7 +186,9 @@ def _survey(frame: pl.DataFrame, text_cols: list[str]) -> Survey:
         (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(f"__edge_{c}")
         for c in text_cols
     ]
+    offsets = offsets_for(frame, "high_res_timestamp")
     got = frame.select(
+        offsets.is_not_null().all().alias("__every_offset"),
         pl.col("action").drop_nulls().unique().implode().alias("__actions"),
         pl.col("proto").drop_nulls().unique().implode().alias("__protos"),
         pl.all_horizontal(_all_ipv4(c) for c in _IPS).alias("__v4"),
@@ -198,7 +202,8 @@ def _survey(frame: pl.DataFrame, text_cols: list[str]) -> Survey:
     }
     dirty = [c for c in text_cols if got[f"__edge_{c}"]]
     others = {} if got["__v4"] else other_forms(frame.select(non_ipv4(list(_IPS))).item().to_list())
-    return Survey(actions, others, dirty, list(got["__protos"]))
+    protos = list(got["__protos"])
+    return Survey(actions, others, dirty, protos, offsets, bool(got["__every_offset"]))
 
 
 def _all_ipv4(column: str) -> pl.Expr:
@@ -239,7 +244,7 @@ def to_connections(
     checks = _checks(require_elapsed, log_type)
     lf = frame.lazy().with_columns(
         **{f"{c}_ip": canonical(c, survey.others) for c in _IPS},
-        __off=offsets_for(frame, "high_res_timestamp"),
+        __off=survey.offsets,
         __start=start_naive,
         # TRAFFIC always carries a start time: the generated time is only parsed for the rows
         # that fail without it (the exact retry), saving a pass over every row
@@ -248,10 +253,15 @@ def to_connections(
         else start_naive,
         **{f"__{n}": pl.col(n).cast(pl.Int64, strict=False) for n in (*_PORTS, *_NUMERIC)},
     )
-    lf = lf.with_columns(
-        __ts=to_utc(pl.col("__local"), pl.col("__off"), zone, hdr_off, zones),
-        __tzsrc=tz_source(pl.col("__off"), zone, hdr_off),
-    )
+    if survey.every_offset:  # every record carries its own offset: nothing else to consult
+        lf = lf.with_columns(
+            __ts=shift(pl.col("__local"), pl.col("__off")), __tzsrc=pl.lit(0, pl.Int8)
+        )
+    else:
+        lf = lf.with_columns(
+            __ts=to_utc(pl.col("__local"), pl.col("__off"), zone, hdr_off, zones),
+            __tzsrc=tz_source(pl.col("__off"), zone, hdr_off),
+        )
     bad = pl.DataFrame(schema={"line": pl.Int64, "reason": pl.String})
     if exact:  # the few rows that failed the fast pass: reasons for those still bad
         reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
