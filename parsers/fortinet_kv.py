@@ -107,7 +107,7 @@ def header_host(frame: pl.DataFrame, col: str = "text") -> pl.Series:
     """Host name written by a relay / RFC 5424 header in front of the body, if any."""
     framed = frame.select(~pl.col(col).str.contains(BARE_START)).to_series()
     if not framed.any():
-        return pl.Series("_host", [None] * frame.height, dtype=pl.String)
+        return pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("_host")
     host = pl.coalesce([pl.col(col).str.extract(HEADER, i) for i in (1, 2, 3)])
     return frame.select(
         pl.when(framed & (host != "-")).then(host).otherwise(None).alias("_host")
