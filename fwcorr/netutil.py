@@ -20,7 +20,7 @@ import polars as pl
 
 MAPPED_V4 = 0xFFFF_0000_0000  # lo half of ::ffff:0.0.0.0
 _SHIFT = 2**63
-_V4 = r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})"
+_V4 = r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})"
 
 
 def _v4_int(text: pl.Expr) -> pl.Expr:
@@ -35,7 +35,7 @@ def _v4_int(text: pl.Expr) -> pl.Expr:
 
 
 _ZEROS = {i: ":".join(["0"] * i) for i in range(9)}
-_DOTTED_TAIL = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+_DOTTED_TAIL = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$"
 
 
 def _v6_stages(col: str) -> list[list[pl.Expr]]:

@@ -240,7 +240,7 @@ def canonical_address(value: str) -> str | None:
             if ip.is_ipv4_mapped():
                 return str(ip.ipv4())
             return str(ip).lower()
-        if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", v):
+        if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", v):
             return str(netaddr.IPAddress(v, 4))
     except (netaddr.AddrFormatError, ValueError):
         return None

@@ -480,7 +480,7 @@ def _parse_chunk(
             pl.coalesce(pl.col("subtype"), cat.struct.field("field_1")).alias("subtype"),
         )
     logid_type = (
-        pl.when(pl.col("logid").str.contains(r"^\d{10}$"))
+        pl.when(pl.col("logid").str.contains(r"^[0-9]{10}$"))
         .then(
             pl.col("logid")
             .str.slice(0, 2)

@@ -32,7 +32,7 @@ HEADER = (
 RFC5424_OFFSET = r"^(?:<\d{1,3}>)?1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:\d\d) "
 # FortiAnalyzer exports: dtime is the device's date+time converted to UTC (unquoted, with a space).
 DTIME = r"(?:^|[\s,])dtime=\"?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
-IPV4 = r"^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+IPV4 = r"^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$"
 _TZ = r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$"
 
 
@@ -142,7 +142,7 @@ def epoch_us(expr: pl.Expr) -> pl.Expr:
     digits = expr.str.len_chars()
     num = expr.str.to_integer(strict=False)
     return (
-        pl.when(~expr.str.contains(r"^\d{1,19}$"))
+        pl.when(~expr.str.contains(r"^[0-9]{1,19}$"))
         .then(None)
         .when(digits <= 10)
         .then(num * 1_000_000)

@@ -37,7 +37,7 @@ def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for key in PORT_KEYS:
         rules.append(
             (
-                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,5}$"),
+                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^[0-9]{1,5}$"),
                 pl.lit(f"non-numeric {key}: ") + pl.col(key),
             )
         )
@@ -45,7 +45,7 @@ def checks(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for key in COUNT_KEYS:
         rules.append(
             (
-                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^\d{1,19}$"),
+                pl.col(key).is_not_null() & ~pl.col(key).str.contains(r"^[0-9]{1,19}$"),
                 pl.lit(f"non-numeric {key}: ") + pl.col(key),
             )
         )

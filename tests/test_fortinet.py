@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -415,3 +416,25 @@ def test_canonical_ip_with_and_without_ipv6_text(
     assert out.name == "srcip" and out.dtype == pl.String
     assert out.to_list() == canonical
     assert ok.to_list() == valid
+
+
+def test_non_ascii_digits_are_rejected_not_nulled(tmp_path: Path) -> None:
+    """Unicode digits (Arabic-Indic here) look numeric to a Unicode `\\d` but are not a port,
+    a counter or an address: the line is rejected with the reason, never kept with a null."""
+    line = (DATA / "framing.log").read_text().splitlines()[1]
+    assert "dstport=" in line and "sentbyte=" in line
+    cases = {
+        "port": re.sub(r"dstport=\d+", "dstport=\u0664\u0664\u0663", line),
+        "bytes": re.sub(r"sentbyte=\d+", "sentbyte=\u0661\u0662", line),
+        "addr": re.sub(r"srcip=[0-9.]+", "srcip=10.1.1.\u0661", line),
+    }
+    path = tmp_path / "digits.log"
+    path.write_text("\n".join([line, *cases.values()]) + "\n")
+    result = fortinet.parse(Source(path=path, display="digits.log"), ParseContext())
+    assert result.connections.get_column("src_line").to_list() == [1]
+    assert result.rejects.select("line", "reason").rows() == [
+        (2, "non-numeric dstport: \u0664\u0664\u0663"),
+        (3, "non-numeric sentbyte: \u0661\u0662"),
+        (4, "invalid srcip: 10.1.1.\u0661"),
+    ]
+    assert reconciles(result)
