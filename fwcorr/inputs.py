@@ -6,19 +6,19 @@ import bz2
 import codecs
 import contextlib
 import gzip
-import hashlib
 import io
 import lzma
-import mmap
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from fwcorr.census import CENSUS_BYTES, Census, start_background, take_census
 from fwcorr.errors import InputError
+
+__all__ = ["CENSUS_BYTES", "Census", "Source", "census_ahead", "iter_sources"]
 
 HEAD_BYTES = 65536
 _MAGIC = {
@@ -74,81 +74,13 @@ _NOT_HOST = {
 }
 
 
-# Bytes whose presence anywhere in a file changes how parsers may read it (quotes, braces, NUL).
-CENSUS_BYTES = (b'"', b"{", b"\x00")
-_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Census:
-    """Facts from one full read of a file's raw bytes."""
-
-    sha256: str
-    present: frozenset[bytes]
-
-
-def take_census(path: Path) -> Census:
-    """Hash the file and look for CENSUS_BYTES in the same pass (memchr per 1 MiB window)."""
-    h = hashlib.sha256()
-    present: set[bytes] = set()
-    with path.open("rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            return Census(h.hexdigest(), frozenset())
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            for start in range(0, len(mm), _CHUNK):
-                end = min(start + _CHUNK, len(mm))
-                with memoryview(mm)[start:end] as view:
-                    h.update(view)  # releases the GIL
-                present.update(
-                    b for b in CENSUS_BYTES if b not in present and mm.find(b, start, end) >= 0
-                )
-    return Census(h.hexdigest(), frozenset(present))
-
-
-# Censuses started ahead of time (census_ahead), keyed by file identity.
-_AHEAD: dict[tuple[str, int, int], Future[Census]] = {}
-
-
-def _identity(path: Path) -> tuple[str, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (os.path.realpath(path), st.st_size, st.st_mtime_ns)
-
-
-def _background_priority() -> None:
-    """Lower this thread's scheduling priority where the OS allows it per thread (Linux), so
-    hashing fills idle CPU rather than slowing the parse it overlaps."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-
-
 def census_ahead(paths: list[str]) -> None:
-    """Start hashing the files under `paths` in a background thread, so the work overlaps
-    with loading the rest of the program (best effort: a bad path is left to the real walk)."""
-    jobs: list[tuple[Path, Future[Census]]] = []
-    try:
-        for source in iter_sources(list(paths)):
-            key = _identity(source.path)
-            if key is not None and key not in _AHEAD:
-                _AHEAD[key] = Future()
-                jobs.append((source.path, _AHEAD[key]))
-    except (InputError, OSError):
-        pass
-    if not jobs:
-        return
-
-    def run() -> None:
-        _background_priority()
-        for path, fut in jobs:
-            fut.set_running_or_notify_cancel()
-            try:
-                fut.set_result(take_census(path))
-            except Exception as exc:  # re-raised to whoever asks for this file's census
-                fut.set_exception(exc)
-
-    threading.Thread(target=run, name="fwcorr-census", daemon=True).start()
+    """Start the censuses (SHA-256 + byte census) of the files under `paths` in the background,
+    so hashing overlaps loading the rest of the program (a bad path is left to the real walk)."""
+    found: list[Path] = []
+    with contextlib.suppress(InputError, OSError):
+        found.extend(source.path for source in iter_sources(list(paths)))
+    start_background(found)
 
 
 def _decompressor(kind: str | None, fh: io.BufferedIOBase) -> io.BufferedIOBase:
@@ -209,8 +141,7 @@ class Source:
         a second thread asking meanwhile waits for the first)."""
         with self._census_lock:
             if self._census is None:
-                ahead = _AHEAD.get(_identity(self.path) or ("", 0, 0))
-                self._census = ahead.result() if ahead is not None else take_census(self.path)
+                self._census = take_census(self.path)
             return self._census
 
     def head_bytes(self) -> bytes:

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 import iocs
 import parsers
+from fwcorr import census
 from fwcorr.context import ParseContext, ParseResult, reject_frame
 from fwcorr.errors import FwcorrError, InputError
 from fwcorr.inputs import Source, iter_sources
@@ -87,7 +88,13 @@ def _digest(source: Source) -> str:
 def parse_source(
     source: Source, ctx: ParseContext, vendor: str | None = None
 ) -> tuple[InputSummary, ParseResult]:
-    """Parse one file while its SHA-256 is computed in a second thread (hashing releases the GIL)."""
+    """Parse one file while its SHA-256 is computed alongside: by the background census when
+    census_ahead started one (asked for only after parsing, so it keeps its low priority), else
+    in a second thread here (hashing releases the GIL)."""
+    if census.started(source.path):
+        summary, result = _parse_source(source, ctx, vendor)
+        summary.sha256 = _digest(source)
+        return summary, result
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_digest, source)
         summary, result = _parse_source(source, ctx, vendor)
