@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from parsers import paloalto_export
-from parsers.paloalto_common import NAME, Pending, finish
+from parsers.paloalto_common import NAME, Pending, finish, in_line_order
 from parsers.paloalto_config import layout_columns
 from parsers.paloalto_layout import (
     CONFIG,
@@ -61,15 +62,17 @@ def sniff(source: Source) -> bool:
     return any(_SNIFF.search(ln) for ln in lines)
 
 
-def _named(frame: pl.DataFrame, positions: dict[str, int]) -> pl.DataFrame:
-    keep = [c for c in ("line", "hdr_host", "hdr_offset") if c in frame.columns]
-    return frame.select(
-        *keep,
+def _named(frame: pl.DataFrame, positions: dict[str, int], headers: Headers) -> pl.DataFrame:
+    """One log type's rows with fields named by `positions`, plus the header columns."""
+    named = frame.select(
+        "line",
+        "f0",
         *[
             (pl.col(f"f{p}") if f"f{p}" in frame.columns else pl.lit(None, pl.String)).alias(k)
             for k, p in positions.items()
         ],
     )
+    return headers.attach(named).drop("f0")
 
 
 def _starts_record() -> pl.Expr:
@@ -108,7 +111,7 @@ def _shape(split: Split, source: Source, pending: Pending) -> pl.DataFrame:
     if odd.height:
         texts = fetch_lines(source, odd.get_column("line").to_list(), split)
         fixed = realign(texts).filter(pl.col("f3").str.contains(_TYPE_RE).fill_null(False))
-        fields = pl.concat([fields, fixed]).sort("line")
+        fields = pl.concat([fields, fixed])  # line order is restored per log type (in_line_order)
         done = set(fixed.get_column("line").to_list())
         for num, text in sorted(texts.items()):
             if num in done:
@@ -141,13 +144,29 @@ def _header_needed(fields: pl.DataFrame) -> bool:
     return not fields.select((traffic_ok | other).fill_null(False).all()).item()
 
 
-def _headers(fields: pl.DataFrame) -> pl.DataFrame:
-    """Attach hdr_host / hdr_offset parsed from the syslog header before the record (null when
-    no record needs them: their device name and offset are in the record)."""
+@dataclass
+class Headers:
+    """hdr_host / hdr_offset from the syslog headers: one value for every row, or by header."""
+
+    host: str | None = None
+    offset: int | None = None
+    table: pl.DataFrame | None = None  # f0, hdr_host, hdr_offset (headers that differ)
+
+    def attach(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` (with its f0 column) plus hdr_host and hdr_offset."""
+        if self.table is None:
+            return frame.with_columns(
+                pl.lit(self.host, pl.String).alias("hdr_host"),
+                pl.lit(self.offset, pl.Int32).alias("hdr_offset"),
+            )
+        return frame.join(self.table, on="f0", how="left", maintain_order="left")
+
+
+def _headers(fields: pl.DataFrame) -> Headers:
+    """What the syslog headers before the records say (nothing when no record needs them:
+    their device name and offset are in the record). Attached per log type, to narrow frames."""
     if not _header_needed(fields):
-        return fields.with_columns(
-            pl.lit(None, pl.String).alias("hdr_host"), pl.lit(None, pl.Int32).alias("hdr_offset")
-        )
+        return Headers()
     firsts = fields.get_column("f0").unique()
     table = parse_headers(firsts.str.strip_suffix("1")).with_columns(
         (pl.col("header") + "1").alias("f0")
@@ -156,13 +175,9 @@ def _headers(fields: pl.DataFrame) -> pl.DataFrame:
         1,
         1,
     ):
-        host, off = table.row(0, named=True)["hdr_host"], table.row(0, named=True)["hdr_offset"]
-        return fields.with_columns(
-            pl.lit(host, pl.String).alias("hdr_host"), pl.lit(off, pl.Int32).alias("hdr_offset")
-        )
-    return fields.join(
-        table.select("f0", "hdr_host", "hdr_offset"), on="f0", how="left", maintain_order="left"
-    )
+        row = table.row(0, named=True)
+        return Headers(host=row["hdr_host"], offset=row["hdr_offset"])
+    return Headers(table=table.select("f0", "hdr_host", pl.col("hdr_offset").cast(pl.Int32)))
 
 
 def _truncated_last(
@@ -172,7 +187,8 @@ def _truncated_last(
     if split.ends_with_newline or split.units == 0 or fields.height == 0:
         return fields
     last = split.units
-    if fields.get_column("line").tail(1).item() != last:
+    tail = fields.filter(pl.col("line") == last)
+    if tail.height == 0:
         return fields
     texts = fetch_lines(source, list(range(max(1, last - 5), last + 1)), split)
     counts = {}
@@ -181,7 +197,7 @@ def _truncated_last(
             counts[num] = len(split_text(text))
         except csv.Error:  # not comparable
             continue
-    last_type = fields.get_column("f3").tail(1).item()
+    last_type = tail.get_column("f3").item()
     types = dict(fields.filter(pl.col("line") >= last - 5).select("line", "f3").iter_rows())
     peers = [c for n, c in counts.items() if n != last and types.get(n) == last_type]
     if last in counts and peers and counts[last] < max(peers):
@@ -230,7 +246,6 @@ def _parse_split(split: Split, source: Source, ctx: ParseContext) -> ParseResult
     pending = Pending(non_records=split.blank)
     if _all_traffic(split):  # the usual file: one check settles shape, types and counts
         fields = _truncated_last(split, source, split.fields, pending)
-        fields = _headers(fields)
         counts = {"TRAFFIC": fields.height}
     else:
         if split.partial:  # THREAT/CONFIG rows need columns the fast TRAFFIC read skipped
@@ -238,23 +253,35 @@ def _parse_split(split: Split, source: Source, ctx: ParseContext) -> ParseResult
             complete_rows(source, split, need.to_list())
         fields = _shape(split, source, pending)
         fields = _truncated_last(split, source, fields, pending)
-        fields = _headers(fields)
         fields = _check_other_types(fields, pending)
         counts = dict(fields.group_by("f3").len().iter_rows())
+    headers = _headers(fields)
     types = fields.get_column("f3")
     for t, n in counts.items():
         if t not in ("TRAFFIC", "THREAT", "CONFIG"):
             pending.other_types[t] = n
 
-    def rows(t: str) -> pl.DataFrame:
-        return fields if counts.get(t, 0) == types.len() else fields.filter(pl.col("f3") == t)
+    def rows(t: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """The rows of type `t`, narrowed to `columns` first. In one in-memory plan: the wide
+        frame's columns need not share a chunk layout (re-split rows are appended), and eager
+        selects and filters would first re-align every column."""
+        plan = fields.lazy()
+        if columns is not None:
+            plan = plan.select(list(dict.fromkeys(c for c in columns if c in fields.columns)))
+        if counts.get(t, 0) != types.len():
+            plan = plan.filter(pl.col("f3") == t)
+        return plan.collect(engine="in-memory")
+
+    def named(t: str, positions: dict[str, int]) -> pl.DataFrame:
+        columns = ["line", "f0", "f3", *(f"f{p}" for p in sorted(set(positions.values())))]
+        return in_line_order(_named(rows(t, columns), positions, headers))
 
     if counts.get("TRAFFIC"):
-        pending.traffic.append(_named(rows("TRAFFIC"), TRAFFIC))
+        pending.traffic.append(named("TRAFFIC", TRAFFIC))
     if counts.get("THREAT"):
-        pending.threat.append(_named(rows("THREAT"), THREAT))
+        pending.threat.append(named("THREAT", THREAT))
     if counts.get("CONFIG"):
-        cfg = rows("CONFIG")
+        cfg = in_line_order(headers.attach(rows("CONFIG")))
         if split.lines is not None:
             cfg = cfg.join(split.lines.rename({"text": "raw"}), on="line", how="left")
         pending.config.append(layout_columns(cfg, CONFIG, CONFIG_INLINE_SHIFT))

@@ -13,7 +13,7 @@ import polars as pl
 from fwcorr.context import ParseContext, ParseResult
 from fwcorr.inputs import Source
 from fwcorr.lines import read_lines
-from parsers.paloalto_common import Pending, finish
+from parsers.paloalto_common import Pending, finish, in_line_order
 from parsers.paloalto_layout import ALIAS_INDEX, CONFIG, THREAT, TRAFFIC, norm_name
 from parsers.paloalto_split import split_lines
 
@@ -86,6 +86,7 @@ def parse_export(source: Source, ctx: ParseContext) -> ParseResult:
             "line",
             *[pl.col(f"f{i}").alias(k) for k, i in mapping.items()],
         )
+        named = in_line_order(named)
         if t == "CONFIG":
             named = named.join(rows.rename({"text": "raw"}), on="line", how="left")
             pending.config.append(named)

@@ -18,7 +18,7 @@ import polars as pl
 
 from fwcorr.inputs import CENSUS_BYTES, Source
 from fwcorr.lines import read_lines
-from parsers.paloalto_layout import PROJECT, TRAFFIC_PROJECT, WIDTH
+from parsers.paloalto_layout import NEEDS_ALL_FIELDS, PROJECT, TRAFFIC_PROJECT, WIDTH
 
 FCOLS = [f"f{i}" for i in PROJECT]
 _SCHEMA = {f"f{i}": pl.String for i in range(WIDTH)}
@@ -126,8 +126,11 @@ def complete_rows(source: Source, split: Split, numbers: list[int]) -> None:
     )
     again = split_lines(lines)
     split.rejects.extend(again.rejects)
-    keep = split.fields.filter(~pl.col("line").is_in(pl.Series(numbers, dtype=pl.Int64).implode()))
-    split.fields = pl.concat([keep, again.fields]).sort("line")
+    redone = pl.Series(numbers, dtype=pl.Int64).implode()
+    keep = (  # one in-memory plan: the fast read's columns need not share a chunk layout
+        split.fields.lazy().filter(~pl.col("line").is_in(redone)).collect(engine="in-memory")
+    )
+    split.fields = pl.concat([keep, again.fields])  # not re-sorted: see in_line_order
 
 
 def split_text(text: str) -> list[str | None]:
@@ -214,7 +217,7 @@ def split_lines(lines: pl.DataFrame, project: tuple[int, ...] = PROJECT) -> Spli
         parts.append(got)
     slow, bad = _python_rows(braced, project)
     parts.append(slow)
-    frame = pl.concat([p for p in parts if p is not None]).sort("line")
+    frame = pl.concat([p for p in parts if p is not None])  # not re-sorted: see in_line_order
     return Split(fields=frame, units=lines.height, blank=blank, rejects=rejects + bad, lines=lines)
 
 
@@ -226,7 +229,9 @@ def split_source(source: Source) -> Split:
     with split_general when a quote, brace or NUL turned up after the head.
     """
     if _plain_utf8(source) and _head_plain(source):
-        split = read_fast(source)
+        head = source.head_bytes()
+        mixed = any(f",{t},".encode() in head for t in NEEDS_ALL_FIELDS)
+        split = read_fast(source, PROJECT if mixed else TRAFFIC_PROJECT)
         if split is not None:
             split.confirm = True
             return split

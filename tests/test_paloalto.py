@@ -464,3 +464,26 @@ def test_padded_and_cased_action_and_protocol_in_the_same_file(tmp_path: Path) -
     got = result.connections.select("action", "protocol").rows()
     assert got == [("reset", "tcp"), ("drop", "icmp"), ("allow", "udp")]
     assert result.rejected == 0
+
+
+def test_threat_and_config_past_the_head_are_re_split(tmp_path: Path) -> None:
+    """The fast read takes only TRAFFIC columns when the first 64 KiB hold only TRAFFIC; rows
+    of other mapped types further down get their own columns from a second split."""
+    traffic = (DATA / "traffic_10x_nat.log").read_text().rstrip("\n")
+    config = (DATA / "config_layouts.log").read_text().splitlines()[0]
+    fields = traffic.split(",")
+    threat = [*fields[:3], "THREAT", "url", *fields[5:31], "evil.example/x", "(9999)", "any"]
+    threat += ["informational", "client-to-server", *["0"] * 23, "PA-THREAT-DEV"]
+    n = 65536 // len(traffic) + 5
+    path = tmp_path / "late_types.log"
+    path.write_text("\n".join([traffic] * n + [",".join(threat), config, traffic]) + "\n")
+    result = paloalto.parse(Source(path, path.name), ParseContext())
+    assert result.stats["fast_path"] is True
+    conns = result.connections
+    assert conns.filter(pl.col("log_type") == "threat").select("device", "src_line").rows() == [
+        ("PA-THREAT-DEV", n + 1)
+    ]
+    traffic_lines = conns.filter(pl.col("log_type") == "traffic").get_column("src_line")
+    assert traffic_lines.to_list() == [*range(1, n + 1), n + 3]
+    assert result.rule_changes.select("object_name", "src_line").rows() == [("NAT-IN-9999", n + 2)]
+    assert (result.units, result.records, result.rejected) == (n + 3, n + 3, 0)
