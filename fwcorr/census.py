@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 # Bytes whose presence anywhere in a file changes how parsers may read it (quotes, braces, NUL).
 CENSUS_BYTES = (b'"', b"{", b"\x00")
@@ -52,23 +53,46 @@ class _Job:
         try:
             with self.path.open("rb") as fh:
                 if os.fstat(fh.fileno()).st_size:
-                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                        while self._pos < len(mm):
-                            if stop():
+                    try:
+                        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                    except (OSError, ValueError):  # not mappable (some network/FUSE mounts)
+                        if not self._read(fh, stop):
+                            return
+                    else:
+                        with mm:
+                            if not self._mapped(mm, stop):
                                 return
-                            start, end = self._pos, min(self._pos + CHUNK, len(mm))
-                            with memoryview(mm)[start:end] as view:
-                                self._hash.update(view)  # releases the GIL
-                            self._present.update(
-                                b
-                                for b in CENSUS_BYTES
-                                if b not in self._present and mm.find(b, start, end) >= 0
-                            )
-                            self._pos = end
             self._result = Census(self._hash.hexdigest(), frozenset(self._present))
         except Exception as exc:  # re-raised to whoever asks for this census
             self._error = exc
         self._done.set()
+
+    def _mapped(self, mm: mmap.mmap, stop: Callable[[], bool]) -> bool:
+        """Chunks of a mapped file from the saved position; False if stopped before the end."""
+        while self._pos < len(mm):
+            if stop():
+                return False
+            start, end = self._pos, min(self._pos + CHUNK, len(mm))
+            with memoryview(mm)[start:end] as view:
+                self._hash.update(view)  # releases the GIL
+            self._present.update(
+                b for b in CENSUS_BYTES if b not in self._present and mm.find(b, start, end) >= 0
+            )
+            self._pos = end
+        return True
+
+    def _read(self, fh: BinaryIO, stop: Callable[[], bool]) -> bool:
+        """The same with plain reads, for files that cannot be mapped."""
+        fh.seek(self._pos)
+        while True:
+            if stop():
+                return False
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                return True
+            self._hash.update(chunk)
+            self._present.update(b for b in CENSUS_BYTES if b not in self._present and b in chunk)
+            self._pos += len(chunk)
 
     def run_in_background(self) -> None:
         """Work on the job until it is done or a caller asks for it."""

@@ -111,3 +111,19 @@ def test_census_errors_reach_the_caller(tmp_path: Path) -> None:
 
 def test_census_ahead_ignores_bad_paths(tmp_path: Path) -> None:
     census_ahead([str(tmp_path / "missing")])  # the real walk reports it, not this
+
+
+def test_census_of_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch) -> None:
+    f = _sample(tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise OSError("mmap not supported here")
+
+    monkeypatch.setattr(census.mmap, "mmap", refuse)
+    job = census._Job(f)
+    calls = iter([False, True])  # stopped after one chunk, then resumed by the caller
+    job._advance(stop=lambda: next(calls))
+    assert job._pos == census.CHUNK
+    got = job.result()
+    assert got.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
+    assert got.present == frozenset({b'"', b"{"})
