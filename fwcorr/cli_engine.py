@@ -324,6 +324,3 @@ def changes_cmd(
     high = sum(1 for r in rows if r["severity"] == "high")
     click.echo(f"{len(rows)} rule changes, {high} high severity", err=True)
     set_exit_code(1 if high else 0)
-
-
-COMMANDS = (sweep_cmd, trace_cmd, changes_cmd)

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from fwcorr.census import CENSUS_BYTES, Census, start_background, take_census
+from fwcorr.census import Census, start_background, take_census
 from fwcorr.errors import InputError
-
-__all__ = ["CENSUS_BYTES", "Census", "Source", "census_ahead", "iter_sources"]
 
 HEAD_BYTES = 65536
 _MAGIC = {

@@ -8,9 +8,6 @@ from typing import Any
 
 import polars as pl
 
-from fwcorr.names import FORMATS
-
-__all__ = ["FORMATS", "neutralise_formulas", "write_table"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 

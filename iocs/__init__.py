@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fwcorr.registry import ModuleRegistry
 
+# Order matters: the first reader whose sniff() claims a file harvests it (most specific first).
 SOURCES = ModuleRegistry(
     {
         "velociraptor": "iocs.src_velociraptor",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fwcorr.registry import ModuleRegistry
 
+# Order matters: the first parser whose sniff() claims a file parses it.
 PARSERS = ModuleRegistry(
     {
         "paloalto": "parsers.paloalto",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from fwcorr.inputs import CENSUS_BYTES, Source
+from fwcorr.census import CENSUS_BYTES
+from fwcorr.inputs import Source
 from fwcorr.lines import read_lines
 from parsers.paloalto_layout import NEEDS_ALL_FIELDS, PROJECT, TRAFFIC_PROJECT, WIDTH
 
