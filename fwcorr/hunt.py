@@ -347,9 +347,7 @@ def write_outputs(
         json.dumps(findings, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     write_parquet(run.connections, out_dir / "connections.parquet")
-    reasons = pl.col("reasons").cast(pl.List(pl.String))
-    changes = triaged.with_columns(reasons if "reasons" in triaged.columns else pl.lit(None))
-    write_parquet(changes, out_dir / "rule_changes.parquet")
+    write_parquet(triaged, out_dir / "rule_changes.parquet")  # reasons: List(String) already
     write_parquet(hits, out_dir / "hits.parquet")
     write_parquet(harvest.table, out_dir / "portproxies.parquet")
     write_parquet(run.portproxy_events, out_dir / "portproxy_events.parquet")
