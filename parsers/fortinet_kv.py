@@ -6,11 +6,11 @@ never a Python loop per line.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 import polars as pl
 
+from fwcorr import netutil
 from fwcorr.schema import TS
 
 # A value: "quoted" (backslash escapes allowed; a quote cut off by truncation runs to the end of
@@ -189,21 +189,13 @@ def local_with_offset(local: pl.Expr, offset_min: pl.Expr) -> pl.Expr:
 def canonical_ip(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     """(canonical text, valid) for an IP column: IPv6 compressed lower-case, mapped IPv4 as IPv4.
 
-    IPv4 is checked with one regex over the column; IPv6 goes through `ipaddress` once per
+    IPv4 is checked with one regex over the column; IPv6 goes through `netutil.canonical_ip` once per
     distinct value (few per file), never once per line.
     """
     text = series.cast(pl.String)
     is_v4 = text.str.contains(IPV4)
     v6_values = text.filter(text.str.contains(":", literal=True)).unique().drop_nulls().to_list()
-    mapping: dict[str, str | None] = {}
-    for value in v6_values:
-        try:
-            addr = ipaddress.IPv6Address(value.split("%", 1)[0])
-        except ValueError:
-            mapping[value] = None
-            continue
-        mapped = addr.ipv4_mapped
-        mapping[value] = str(mapped) if mapped is not None else addr.compressed
+    mapping = {value: netutil.canonical_ip(value) for value in v6_values}
     canonical = pl.when(is_v4).then(text)
     if mapping:  # (no IPv6 text in the column: no per-row null list to build and merge)
         v6 = text.replace_strict(
